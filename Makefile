@@ -1,0 +1,34 @@
+# `make demo` and `make test` set up the environment on a fresh clone (a .venv made with uv) and run.
+SHELL := /bin/bash
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Real datasets: ../shared/data when it is there, unless WORKBENCH_DATA is already set.
+SHARED_DATA := $(abspath ../shared/data)
+ifeq ($(origin WORKBENCH_DATA), undefined)
+  ifneq ($(wildcard $(SHARED_DATA)),)
+    export WORKBENCH_DATA := $(SHARED_DATA)
+  endif
+endif
+
+.PHONY: setup demo test benchmark clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	uv venv --quiet --allow-existing --python python3 $(VENV)
+	uv pip install --quiet --python $(PYTHON) -e '.[test]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/workbench reproduce --dataset ml-1m
+
+test: $(STAMP)
+	$(PYTHON) -m pytest
+
+benchmark: $(STAMP)
+	$(PYTHON) benchmarks/infinite_ae_ml1m.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,18 @@
+"""Errors a user can fix. The CLI prints their message, without a traceback, and exits non-zero."""
+
+from __future__ import annotations
+
+
+class WorkbenchError(ValueError):
+    """Bad input: a file, a line, a parameter or a size that the user can change.
+
+    The message names what was wrong and what was expected.
+    """
+
+
+class DataNotFoundError(WorkbenchError, FileNotFoundError):
+    """A dataset or file is not where it was looked for; the message says where to put it."""
+
+
+class MemoryBudgetError(WorkbenchError, MemoryError):
+    """An allocation was refused before it was made, because it would not fit in memory."""

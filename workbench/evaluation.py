@@ -1,0 +1,219 @@
+"""The paper's protocol for one model on one dataset: choose hyper-parameters on validation, test once.
+
+For every setting of the model's grid (:meth:`Recommender.fit_grid`), score every user who has
+validation items, with their training row as context (masked from the ranking), and compute the
+metrics of :mod:`workbench.metrics`; keep the setting with the best ``selection_metric``
+(validation HR@100, as the authors did). Then score every user who has test items with training ∪
+validation as context, once, with that setting.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from tqdm.auto import tqdm
+
+from workbench.data import Dataset
+from workbench.errors import WorkbenchError
+from workbench.metrics import EvaluationResult, evaluate_rankings, psp_item_weights, sample_auc_negatives
+from workbench.models.base import FittedRecommender, Recommender
+
+
+@dataclass(frozen=True)
+class EvaluationConfig:
+    """How models are evaluated.
+
+    Attributes:
+        ks: cut-offs of the ranking metrics.
+        selection_metric: the validation metric that chooses hyper-parameters (higher is better).
+        n_auc_negatives: sampled negatives per user for AUC (fixed per dataset and seed).
+        batch_size: users scored at once.
+    """
+
+    ks: tuple[int, ...] = (10, 100)
+    selection_metric: str = "HR@100"
+    n_auc_negatives: int = 50
+    batch_size: int = 2048
+
+    def __post_init__(self) -> None:
+        for k in self.ks:
+            if not isinstance(k, (int, np.integer)) or k <= 0:
+                raise WorkbenchError(f"k must be a positive integer, got {k!r} in ks={self.ks!r}")
+        if not isinstance(self.batch_size, int) or self.batch_size < 1:
+            raise WorkbenchError(f"batch_size must be a positive integer, got {self.batch_size!r}")
+
+
+@dataclass(frozen=True)
+class SelectionStep:
+    """One setting of the grid and its validation metrics."""
+
+    hyperparameters: Mapping[str, Any]
+    validation: Mapping[str, float]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ModelReport:
+    """What ``workbench evaluate`` reports, JSON-serialisable through :meth:`to_json`."""
+
+    dataset: str
+    model: str
+    hyperparameters: Mapping[str, Any]
+    validation: Mapping[str, float]
+    test: Mapping[str, float]
+    selection: tuple[SelectionStep, ...]
+    seconds: Mapping[str, float]
+    users: Mapping[str, int]
+    seed: int
+    notes: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class EvaluationData:
+    """What the evaluation of one dataset needs besides the model, computed once per dataset and seed."""
+
+    dataset: Dataset
+    psp_weights: np.ndarray  # (n_items,) float64
+    auc_negatives: np.ndarray  # (n_users, n_negatives) int32
+    test_context: sp.csr_matrix  # train ∪ validation, binary
+
+    @classmethod
+    def prepare(cls, dataset: Dataset, *, seed: int, config: EvaluationConfig) -> EvaluationData:
+        test_context = (dataset.train + dataset.validation).tocsr()
+        test_context.data[:] = 1
+        return cls(
+            dataset=dataset,
+            psp_weights=psp_item_weights(dataset.train),
+            auc_negatives=sample_auc_negatives(dataset.train, dataset.test, config.n_auc_negatives, seed=seed),
+            test_context=test_context,
+        )
+
+
+def _score_batches(
+    fitted: FittedRecommender, context: sp.csr_matrix, positives: sp.csr_matrix, batch_size: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Scores of the users who have positives, ``batch_size`` users at a time."""
+    users = np.flatnonzero(np.diff(positives.indptr) > 0)
+    for start in range(0, len(users), batch_size):
+        batch = users[start : start + batch_size]
+        yield batch, fitted.score(batch, context[batch])
+
+
+def evaluate_fitted(
+    fitted: FittedRecommender, data: EvaluationData, split: str, config: EvaluationConfig
+) -> EvaluationResult:
+    """Metrics of one fitted model on ``split`` ("validation" or "test")."""
+    dataset = data.dataset
+    if split == "validation":
+        context, positives = dataset.train, dataset.validation
+    elif split == "test":
+        context, positives = data.test_context, dataset.test
+    else:
+        raise WorkbenchError(f"split must be 'validation' or 'test', got {split!r}")
+    return evaluate_rankings(
+        _score_batches(fitted, context, positives, config.batch_size),
+        context,
+        positives,
+        data.psp_weights,
+        data.auc_negatives,
+        ks=config.ks,
+    )
+
+
+def evaluate_model(
+    model: Recommender,
+    dataset: Dataset,
+    *,
+    seed: int = 0,
+    config: EvaluationConfig = EvaluationConfig(),
+    train: sp.csr_matrix | None = None,
+    progress: bool = True,
+) -> ModelReport:
+    """Choose the model's hyper-parameters on validation and evaluate the chosen setting on test.
+
+    Args:
+        model: the model family and its grid.
+        dataset: the data and its split.
+        seed: seeds the AUC negatives and anything random in the model (e.g. its user support).
+        config: metrics, cut-offs and the selection metric.
+        train: fit on this matrix instead of ``dataset.train`` (a sample or a summary); the
+            evaluation still uses the dataset's own split and contexts.
+        progress: show a progress bar over the grid.
+    """
+    started = time.perf_counter()
+    data = EvaluationData.prepare(dataset, seed=seed, config=config)
+    fit_on = dataset.train if train is None else train
+    if fit_on.shape[1] != dataset.n_items:
+        raise WorkbenchError(
+            f"the training matrix has {fit_on.shape[1]} items but dataset {dataset.name!r} has {dataset.n_items}"
+        )
+    steps: list[SelectionStep] = []
+    best: tuple[float, FittedRecommender, EvaluationResult] | None = None
+    grid = getattr(model, "lambdas", None)
+    bar = tqdm(total=len(grid) if grid is not None else None, desc=f"{model.name} on {dataset.name}", disable=not progress, unit="setting")
+    step_started = time.perf_counter()
+    for fitted in model.fit_grid(fit_on, seed=seed):
+        result = evaluate_fitted(fitted, data, "validation", config)
+        if config.selection_metric not in result.metrics:
+            raise WorkbenchError(
+                f"selection metric {config.selection_metric!r} is not computed; available: {', '.join(result.metrics)}"
+            )
+        value = result.metrics[config.selection_metric]
+        steps.append(SelectionStep(dict(fitted.hyperparameters), dict(result.metrics), time.perf_counter() - step_started))
+        if best is None or value > best[0]:
+            best = (value, fitted, result)
+        bar.set_postfix({f"val {config.selection_metric}": f"{value:.2f}", **{k: v for k, v in fitted.hyperparameters.items() if k == 'lambda'}})
+        bar.update(1)
+        del fitted
+        step_started = time.perf_counter()
+    bar.close()
+    if best is None:
+        raise WorkbenchError(f"model {model.name!r} produced no fitted setting")
+    _, chosen, validation = best
+    selected = time.perf_counter()
+    test = evaluate_fitted(chosen, data, "test", config)
+    finished = time.perf_counter()
+    notes = _edge_notes(steps, chosen)
+    return ModelReport(
+        dataset=dataset.name,
+        model=model.name,
+        hyperparameters=dict(chosen.hyperparameters),
+        validation=dict(validation.metrics),
+        test=dict(test.metrics),
+        selection=tuple(steps),
+        seconds={
+            "select_on_validation": selected - started,
+            "test": finished - selected,
+            "total": finished - started,
+        },
+        users={
+            "validation_evaluated": validation.n_users_evaluated,
+            "validation_skipped": validation.n_users_skipped,
+            "test_evaluated": test.n_users_evaluated,
+            "test_skipped": test.n_users_skipped,
+        },
+        seed=seed,
+        notes=notes,
+    )
+
+
+def _edge_notes(steps: list[SelectionStep], chosen: FittedRecommender) -> tuple[str, ...]:
+    """A note when the chosen λ is the smallest or largest of a grid of more than one value."""
+    lambdas = [step.hyperparameters.get("lambda") for step in steps]
+    chosen_lambda = chosen.hyperparameters.get("lambda")
+    if len(lambdas) < 2 or chosen_lambda is None or None in lambdas:
+        return ()
+    if chosen_lambda == min(lambdas) or chosen_lambda == max(lambdas):
+        return (
+            f"the chosen λ = {chosen_lambda:g} is at the edge of the grid {sorted(lambdas)}: "
+            "widen the grid to be sure the best λ is inside it",
+        )
+    return ()

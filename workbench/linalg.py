@@ -1,0 +1,161 @@
+"""Dense linear algebra for kernel ridge regression, on SciPy's BLAS or on JAX/XLA.
+
+∞-AE and EASE spend nearly all their time in a few dense operations: a Gram matrix, a Cholesky
+factorisation and a solve with many right-hand sides, and a matrix product. On a CPU, SciPy/NumPy's
+OpenBLAS runs these faster than XLA's CPU backend (measured in ``benchmarks/infinite_ae_ml1m.py``,
+see BENCHMARKS.md); on a GPU, JAX is the only sensible choice. :func:`dense_algebra` picks one per
+backend: ``"auto"`` means SciPy when JAX's default backend is the CPU, JAX otherwise. The JAX
+implementation is the single code path used on a GPU.
+
+All arrays are 2-D, float32 by default (float64 when the inputs are float64).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Protocol
+
+import jax
+import jax.numpy as jnp
+import jax.scipy.linalg as jax_linalg
+import numpy as np
+import scipy.linalg as scipy_linalg
+import scipy.sparse as sp
+
+from workbench.errors import WorkbenchError
+
+AlgebraName = Literal["auto", "scipy", "jax"]
+ALGEBRA_NAMES: tuple[str, ...] = ("auto", "scipy", "jax")
+
+
+class DenseAlgebra(Protocol):
+    """The dense operations a kernel model needs, on one backend."""
+
+    name: str
+
+    def asarray(self, matrix: Any, dtype: np.dtype) -> Any:
+        """A dense array on this backend from a NumPy array or a SciPy sparse matrix."""
+
+    def to_numpy(self, array: Any) -> np.ndarray:
+        """A NumPy array (a copy from a device when needed)."""
+
+    def gram(self, rows: Any) -> Any:
+        """(n, n) ``rows @ rows.T`` for dense (n, d) rows."""
+
+    def cross_gram(self, queries: sp.csr_matrix, rows: Any) -> Any:
+        """(b, n) ``queries @ rows.T`` for sparse (b, d) queries and dense (n, d) rows."""
+
+    def matmul(self, left: Any, right: Any) -> Any:
+        """A dense matrix product."""
+
+    def cholesky(self, matrix: Any, shift: float) -> Any:
+        """The Cholesky factor of ``matrix + shift·I`` (``matrix`` itself is left unchanged)."""
+
+    def cholesky_solve(self, factor: Any, rhs: Any) -> Any:
+        """``(L Lᵀ)⁻¹ rhs`` for the factor from :meth:`cholesky`."""
+
+    def inverse_from_cholesky(self, factor: Any) -> Any:
+        """``(L Lᵀ)⁻¹`` as a dense symmetric matrix."""
+
+
+class ScipyAlgebra:
+    """NumPy arrays, OpenBLAS/LAPACK through NumPy and SciPy (the fastest choice on a CPU)."""
+
+    name = "scipy"
+
+    def asarray(self, matrix: Any, dtype: np.dtype) -> np.ndarray:
+        if sp.issparse(matrix):
+            return matrix.astype(dtype).toarray()
+        return np.asarray(matrix, dtype=dtype)
+
+    def to_numpy(self, array: Any) -> np.ndarray:
+        return np.asarray(array)
+
+    def gram(self, rows: np.ndarray) -> np.ndarray:
+        return rows @ rows.T  # NumPy recognises the transpose and calls syrk (half the work of gemm)
+
+    def cross_gram(self, queries: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
+        return queries.astype(rows.dtype).toarray() @ rows.T
+
+    def matmul(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        return left @ right
+
+    def cholesky(self, matrix: np.ndarray, shift: float) -> np.ndarray:
+        shifted = matrix.copy()
+        shifted[np.diag_indices_from(shifted)] += shift
+        factor, info = scipy_linalg.lapack.get_lapack_funcs("potrf", (shifted,))(
+            shifted, lower=True, clean=True, overwrite_a=True
+        )
+        if info != 0:
+            raise np.linalg.LinAlgError(f"Cholesky factorisation failed (LAPACK potrf info={info}): the matrix is not positive definite")
+        return factor
+
+    def cholesky_solve(self, factor: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+        return scipy_linalg.cho_solve((factor, True), rhs, check_finite=False)
+
+    def inverse_from_cholesky(self, factor: np.ndarray) -> np.ndarray:
+        inverse, info = scipy_linalg.lapack.get_lapack_funcs("potri", (factor,))(factor, lower=True)
+        if info != 0:
+            raise np.linalg.LinAlgError(f"inverse from the Cholesky factor failed (LAPACK potri info={info})")
+        lower = np.tril(inverse)
+        return lower + np.tril(inverse, -1).T
+
+
+@jax.jit
+def _shifted_cholesky(matrix: jax.Array, shift: jax.Array) -> jax.Array:
+    return jnp.linalg.cholesky(matrix + shift * jnp.eye(matrix.shape[0], dtype=matrix.dtype))
+
+
+@jax.jit
+def _cholesky_solve(factor: jax.Array, rhs: jax.Array) -> jax.Array:
+    return jax_linalg.cho_solve((factor, True), rhs)
+
+
+@jax.jit
+def _inverse_from_cholesky(factor: jax.Array) -> jax.Array:
+    return jax_linalg.cho_solve((factor, True), jnp.eye(factor.shape[0], dtype=factor.dtype))
+
+
+class JaxAlgebra:
+    """JAX arrays on JAX's default device (the single code path on a GPU)."""
+
+    name = "jax"
+
+    def asarray(self, matrix: Any, dtype: np.dtype) -> jax.Array:
+        if sp.issparse(matrix):
+            matrix = matrix.astype(dtype).toarray()
+        return jnp.asarray(matrix, dtype=dtype)
+
+    def to_numpy(self, array: Any) -> np.ndarray:
+        return np.asarray(array)
+
+    def gram(self, rows: jax.Array) -> jax.Array:
+        return rows @ rows.T
+
+    def cross_gram(self, queries: sp.csr_matrix, rows: jax.Array) -> jax.Array:
+        return jnp.asarray(queries.toarray(), dtype=rows.dtype) @ rows.T
+
+    def matmul(self, left: jax.Array, right: jax.Array) -> jax.Array:
+        return jnp.asarray(left) @ jnp.asarray(right)
+
+    def cholesky(self, matrix: jax.Array, shift: float) -> jax.Array:
+        factor = _shifted_cholesky(matrix, jnp.asarray(shift, matrix.dtype))
+        if not bool(jnp.isfinite(factor[-1, -1])):
+            raise np.linalg.LinAlgError("Cholesky factorisation failed: the matrix is not positive definite")
+        return factor
+
+    def cholesky_solve(self, factor: jax.Array, rhs: jax.Array) -> jax.Array:
+        return _cholesky_solve(factor, jnp.asarray(rhs))
+
+    def inverse_from_cholesky(self, factor: jax.Array) -> jax.Array:
+        return _inverse_from_cholesky(factor)
+
+
+def dense_algebra(name: AlgebraName = "auto") -> DenseAlgebra:
+    """The dense algebra to use: ``"scipy"``, ``"jax"``, or ``"auto"`` (SciPy on a CPU, JAX elsewhere)."""
+    if name == "auto":
+        name = "scipy" if jax.default_backend() == "cpu" else "jax"
+    if name == "scipy":
+        return ScipyAlgebra()
+    if name == "jax":
+        return JaxAlgebra()
+    raise WorkbenchError(f"unknown linear algebra backend {name!r}; expected one of {', '.join(ALGEBRA_NAMES)}")

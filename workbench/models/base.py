@@ -1,0 +1,61 @@
+"""The interface every model shares, so that all of them run through the same evaluation.
+
+A :class:`Recommender` is a frozen configuration. Fitting it on a training matrix yields one
+:class:`FittedRecommender` per hyper-parameter setting of its grid (:meth:`Recommender.fit_grid`),
+lazily and sharing whatever work the settings have in common (∞-AE computes its kernel once for all
+λ, EASE its item Gram matrix once). A fitted model scores users given their context rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import scipy.sparse as sp
+
+
+@runtime_checkable
+class FittedRecommender(Protocol):
+    """A model fitted with one hyper-parameter setting."""
+
+    @property
+    def hyperparameters(self) -> Mapping[str, float | int | str | None]:
+        """The setting this model was fitted with (JSON-serialisable values)."""
+
+    def score(self, users: np.ndarray, context: sp.csr_matrix) -> np.ndarray:
+        """Scores of every item for ``users``.
+
+        Args:
+            users: (b,) int, the users' row indices in the training matrix.
+            context: (b, n_items) CSR, the items each user is known to have interacted with
+                (their training row for validation, training ∪ validation rows for test).
+
+        Returns:
+            (b, n_items) float32 or float64 scores, higher is better; context items are not masked.
+        """
+
+
+@runtime_checkable
+class Recommender(Protocol):
+    """A model family with a hyper-parameter grid (a frozen dataclass)."""
+
+    name: str
+
+    def fit_grid(self, train: sp.csr_matrix, *, seed: int) -> Iterator[FittedRecommender]:
+        """Fit every setting of the grid on ``train`` (n_users, n_items), in grid order."""
+
+
+def check_train_matrix(train: sp.spmatrix) -> sp.csr_matrix:
+    """``train`` as CSR with sorted indices, refusing what no model can fit on."""
+    from workbench.errors import WorkbenchError
+
+    if not sp.issparse(train):
+        raise WorkbenchError(f"the training matrix must be a scipy.sparse matrix, got {type(train).__name__}")
+    train = sp.csr_matrix(train)
+    if train.shape[0] == 0 or train.shape[1] == 0 or train.nnz == 0:
+        raise WorkbenchError(f"the training matrix is empty (shape {train.shape}, {train.nnz} interactions)")
+    if not np.all(np.isfinite(train.data)) or (train.data < 0).any():
+        raise WorkbenchError("the training matrix must hold finite, non-negative values")
+    train.sort_indices()
+    return train
