@@ -12,6 +12,7 @@ All arrays are 2-D, float32 by default (float64 when the inputs are float64).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Literal, Protocol
 
 import jax
@@ -148,6 +149,11 @@ class JaxAlgebra:
 
     def inverse_from_cholesky(self, factor: jax.Array) -> jax.Array:
         return _inverse_from_cholesky(factor)
+
+
+def precision_scope(dtype: np.dtype | str) -> contextlib.AbstractContextManager[Any]:
+    """A context in which JAX computes in ``dtype``: float64 needs JAX's x64 mode, scoped, not global."""
+    return jax.enable_x64(True) if np.dtype(dtype) == np.float64 else contextlib.nullcontext()
 
 
 def dense_algebra(name: AlgebraName = "auto") -> DenseAlgebra:

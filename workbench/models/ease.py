@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from workbench.errors import WorkbenchError
-from workbench.linalg import ALGEBRA_NAMES, AlgebraName, dense_algebra
+from workbench.linalg import ALGEBRA_NAMES, AlgebraName, dense_algebra, precision_scope
 from workbench.memory import format_bytes, require_memory
 from workbench.models.base import check_train_matrix
 from workbench.models.infinite_ae import check_lambdas
@@ -66,12 +66,15 @@ class EASE:
         algebra = dense_algebra(self.linear_algebra)
         binary = train.copy()
         binary.data[:] = 1
-        gram = algebra.asarray((binary.T @ binary).toarray(), dtype)
+        item_gram = (binary.T @ binary).toarray()
         for lam in self.lambdas:
-            precision_matrix = algebra.to_numpy(algebra.inverse_from_cholesky(algebra.cholesky(gram, lam)))
-            weights = -precision_matrix / np.diag(precision_matrix)[None, :]
-            np.fill_diagonal(weights, 0.0)
-            yield FittedEASE(lam=lam, weights=algebra.asarray(weights, dtype), algebra_name=algebra.name)
+            with precision_scope(dtype):
+                gram = algebra.asarray(item_gram, dtype)
+                precision_matrix = algebra.to_numpy(algebra.inverse_from_cholesky(algebra.cholesky(gram, lam)))
+                weights = -precision_matrix / np.diag(precision_matrix)[None, :]
+                np.fill_diagonal(weights, 0.0)
+                fitted = FittedEASE(lam=lam, weights=algebra.asarray(weights, dtype), algebra_name=algebra.name)
+            yield fitted
 
 
 @dataclass(frozen=True)
@@ -91,5 +94,6 @@ class FittedEASE:
         if context.shape[1] != self.weights.shape[0]:
             raise WorkbenchError(f"context has {context.shape[1]} items but EASE was fitted on {self.weights.shape[0]}")
         algebra = dense_algebra(self.algebra_name)  # type: ignore[arg-type]
-        queries = algebra.asarray(context, np.dtype(self.weights.dtype))
-        return algebra.to_numpy(algebra.matmul(queries, self.weights))
+        dtype = np.dtype(self.weights.dtype)
+        with precision_scope(dtype):
+            return algebra.to_numpy(algebra.matmul(algebra.asarray(context, dtype), self.weights))

@@ -17,17 +17,15 @@ sparse difference (e.g. the user's validation items, when scoring test) is multi
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import jax
 import numpy as np
 import scipy.sparse as sp
 
 from workbench.errors import WorkbenchError
-from workbench.linalg import ALGEBRA_NAMES, AlgebraName, DenseAlgebra, dense_algebra
+from workbench.linalg import ALGEBRA_NAMES, AlgebraName, DenseAlgebra, dense_algebra, precision_scope
 from workbench.memory import format_bytes, require_memory
 from workbench.models.base import check_train_matrix
 from workbench.ntk import NTKConfig, ntk_from_inner_products
@@ -93,9 +91,6 @@ class InfiniteAE:
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
             raise WorkbenchError(f"batch_size must be a positive integer, got {self.batch_size!r}")
 
-    def _precision(self) -> contextlib.AbstractContextManager[Any]:
-        return jax.enable_x64(True) if self.dtype == "float64" else contextlib.nullcontext()
-
     def select_support(self, n_users: int, seed: int) -> np.ndarray:
         """Sorted indices of the support users: all of them, or ``user_support`` drawn with ``seed``."""
         if self.user_support is None or self.user_support >= n_users:
@@ -130,7 +125,7 @@ class InfiniteAE:
             ),
         )
         algebra = dense_algebra(self.linear_algebra)
-        with self._precision():
+        with precision_scope(self.dtype):
             support_sparse = train[support_users]
             support = algebra.asarray(support_sparse, dtype)
             gram = algebra.gram(support)
@@ -156,11 +151,11 @@ class InfiniteAE:
         )
         for lam in self.lambdas:
             shift = lam * mean_diagonal
-            with self._precision():
+            with precision_scope(self.dtype):
                 factor = algebra.cholesky(kernel, shift)
                 dual = algebra.cholesky_solve(factor, support)
                 del factor
-            yield FittedInfiniteAE(lam=lam, shift=shift, dual=dual, state=shared, precision=self._precision)
+            yield FittedInfiniteAE(lam=lam, shift=shift, dual=dual, state=shared)
 
 
 @dataclass(frozen=True)
@@ -187,7 +182,6 @@ class FittedInfiniteAE:
     shift: float  # λ̃ = λ·trace(K)/n
     dual: Any  # α, (n, d)
     state: _SupportState
-    precision: Any
 
     @property
     def hyperparameters(self) -> Mapping[str, float | int | str | None]:
@@ -204,7 +198,7 @@ class FittedInfiniteAE:
             )
         positions = state.support_position[users]
         in_support = bool(len(users)) and bool((positions >= 0).all())
-        with self.precision():
+        with precision_scope(state.dtype):
             if in_support and _same_rows(context, state.support_sparse[positions]):
                 return state.algebra.to_numpy(state.support[positions] - self.shift * self.dual[positions])
             cross = self._cross_gram(context, positions if in_support else None)
