@@ -87,13 +87,11 @@ class EvaluationData:
 
     @classmethod
     def prepare(cls, dataset: Dataset, *, seed: int, config: EvaluationConfig) -> EvaluationData:
-        test_context = (dataset.train + dataset.validation).tocsr()
-        test_context.data[:] = 1
         return cls(
             dataset=dataset,
             psp_weights=psp_item_weights(dataset.train),
             auc_negatives=sample_auc_negatives(dataset.train, dataset.test, config.n_auc_negatives, seed=seed),
-            test_context=test_context,
+            test_context=dataset.context("test"),
         )
 
 

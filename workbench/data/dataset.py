@@ -42,7 +42,12 @@ class DatasetStatistics:
     def as_dict(self) -> dict[str, dict[str, float | int]]:
         """{split: {"users", "items", "interactions", "density"}} for JSON reports."""
         return {
-            row.split: {"users": row.users, "items": row.items, "interactions": row.interactions, "density": row.density}
+            row.split: {
+                "users": row.users,
+                "items": row.items,
+                "interactions": row.interactions,
+                "density": row.density,
+            }
             for row in self.splits
         }
 
@@ -111,7 +116,9 @@ class Dataset:
         for split in SPLIT_NAMES:
             matrix = getattr(self, split)
             if not sp.issparse(matrix) or matrix.format != "csr":
-                raise WorkbenchError(f"Dataset.{split}: expected a scipy.sparse CSR matrix, got {type(matrix).__name__}")
+                raise WorkbenchError(
+                    f"Dataset.{split}: expected a scipy.sparse CSR matrix, got {type(matrix).__name__}"
+                )
             if matrix.shape != shape:
                 raise WorkbenchError(f"Dataset.{split}: shape {matrix.shape} differs from train's {shape}")
             if matrix.dtype != np.float32:
@@ -161,7 +168,7 @@ class Dataset:
             SplitStatistics(
                 split=split,
                 users=int(np.count_nonzero(np.diff(matrix.indptr))),
-                items=int(np.unique(matrix.indices).shape[0]),
+                items=int(np.count_nonzero(np.bincount(matrix.indices, minlength=self.n_items))),
                 interactions=int(matrix.nnz),
                 density=matrix.nnz / cells if cells else 0.0,
             )
@@ -189,7 +196,7 @@ class Dataset:
 
     def with_item_titles(self, titles: dict[int, str] | dict[str, str]) -> Dataset:
         """A copy with `item_titles` looked up from {original item id: title} ("" when missing)."""
-        looked_up = tuple(titles.get(item.item() if isinstance(item, np.generic) else item, "") for item in self.item_ids)
+        looked_up = tuple(titles.get(item, "") for item in self.item_ids.tolist())
         return dataclasses.replace(self, item_titles=looked_up)
 
 

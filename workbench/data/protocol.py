@@ -154,6 +154,15 @@ def _check_min_interactions(min_interactions: int) -> None:
         raise WorkbenchError(f"min_interactions: expected an integer >= 1, got {min_interactions}")
 
 
+def _sorted_distinct(keys: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of a 1-D int64 array (a sort and a neighbour comparison; numpy's
+    hash-based `np.unique` is several times slower on a million keys)."""
+    keys = np.sort(keys)
+    if keys.shape[0] == 0:
+        return keys
+    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+
+
 def _compact(codes: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """Renumber codes 0..m-1 densely over the codes where keep[code] is True (order preserved)."""
     new_code = np.cumsum(keep, dtype=np.int64) - 1
@@ -172,7 +181,7 @@ def apply_protocol(interactions: Interactions, seed: int = 0, min_interactions: 
     user_codes, user_ids = dense_codes(interactions.users)
     item_codes, item_ids = dense_codes(interactions.items)
     n_items = np.int64(item_ids.shape[0])
-    pairs = np.unique(user_codes * n_items + item_codes)  # distinct pairs, sorted by (user, item)
+    pairs = _sorted_distinct(user_codes * n_items + item_codes)  # distinct pairs, by (user, item)
     users, items = pairs // n_items, pairs % n_items
     per_user = np.bincount(users, minlength=user_ids.shape[0])
     keep_user = per_user >= min_interactions

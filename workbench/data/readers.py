@@ -9,7 +9,8 @@
 | `read_amazon_csv`        | Amazon 2018 ratings-only CSV, no header: `item,user,rating,timestamp` | str    |
 | `read_lightgcn`          | LightGCN `train.txt`/`test.txt`: `user item item ...` per line      | int      |
 | `read_netflix`           | Netflix Prize `combined_data_*.txt`: `MOVIEID:` then `customer,rating,date` | int |
-| `read_interactions_file` | a user's CSV/TSV/TXT/parquet of `user,item[,rating]`                | int/str  |
+| `read_interactions_file` | a user's CSV/TSV/TXT/parquet of `user,item[,rating]` (`user_file.py`) | int/str |
+| `read_movielens_titles`  | `movies.dat` / `u.item` titles, {id: title} (`titles.py`)         | int      |
 
 Every reader parses with a pandas/numpy fast path; when that path rejects the file, the first
 malformed line is located and reported as `<file> line <k>: expected '<layout>' (<why>), got '<line>'`
@@ -33,7 +34,21 @@ import pandas as pd
 from workbench.data import _text
 from workbench.data.interactions import TEST, TRAIN, Interactions
 from workbench.data.protocol import carve_validation
+from workbench.data.titles import read_movielens_titles
+from workbench.data.user_file import read_interactions_file
 from workbench.errors import DataNotFoundError, WorkbenchError
+
+__all__ = [
+    "read_amazon_csv",
+    "read_interactions_file",
+    "read_lightgcn",
+    "read_movielens_100k",
+    "read_movielens_csv",
+    "read_movielens_dat",
+    "read_movielens_titles",
+    "read_netflix",
+    "read_paper_split",
+]
 
 PathLike = str | os.PathLike[str]
 
@@ -94,7 +109,7 @@ def read_paper_split(folder: PathLike) -> Interactions:
     if unknown.any():
         where = int(np.flatnonzero(unknown)[0])
         raise WorkbenchError(
-            f"{index_path}: entry {where} is {index[where]!r}, expected -1 (dropped), 0, 1 or 2"
+            f"{index_path}: entry {where} is {index[where].item()!r}, expected -1 (dropped), 0, 1 or 2"
         )
     keep = index != -1
     return Interactions(
@@ -127,6 +142,9 @@ def _read_delimited(
     """
     check = _text.fields_check(delimiter, names, kinds)
     skip = 1 if header else 0
+    body = raw[raw.find(b"\n") + 1 :] if header else raw
+    if not body or body.isspace():  # no rows: the caller reports an empty file
+        return pd.DataFrame({name: [] for name in names})
     data, separator = raw, delimiter
     if len(delimiter) > 1:
         data, separator = raw.replace(delimiter.encode(), b"\t"), "\t"
@@ -290,7 +308,9 @@ def _read_lightgcn_file(path: PathLike) -> tuple[np.ndarray, np.ndarray]:
     return users, values[~is_user]
 
 
-def read_lightgcn(train_path: PathLike, test_path: PathLike, seed: int = 0, validation_percent: int = 10) -> Interactions:
+def read_lightgcn(
+    train_path: PathLike, test_path: PathLike, seed: int = 0, validation_percent: int = 10
+) -> Interactions:
     """The LightGCN/NGCF benchmark split (`train.txt`, `test.txt`): `user item item ...` per line.
 
     Ids are the files' 0-based integers. The files give train and test only, so a validation

@@ -16,7 +16,9 @@ from workbench.data.interactions import Interactions
 from workbench.errors import WorkbenchError
 
 USER_COLUMNS = ("user", "user_id", "userid", "users", "uid", "customer", "customer_id", "reviewerid", "reviewer_id")
-ITEM_COLUMNS = ("item", "item_id", "itemid", "items", "iid", "movie", "movie_id", "movieid", "product", "product_id", "asin")
+ITEM_COLUMNS = (
+    "item", "item_id", "itemid", "items", "iid", "movie", "movie_id", "movieid", "product", "product_id", "asin",
+)
 RATING_COLUMNS = ("rating", "ratings", "score", "value", "weight")
 
 _EXTENSION_DELIMITERS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
