@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -116,7 +116,7 @@ def evaluate_fitted(
         context, positives = data.test_context, dataset.test
     else:
         raise WorkbenchError(f"split must be 'validation' or 'test', got {split!r}")
-    return evaluate_rankings(
+    result = evaluate_rankings(
         _score_batches(fitted, context, positives, config.batch_size),
         context,
         positives,
@@ -124,6 +124,8 @@ def evaluate_fitted(
         data.auc_negatives,
         ks=config.ks,
     )
+    # Only users with positives are scored (see _score_batches); the others are skipped here.
+    return replace(result, n_users_skipped=dataset.n_users - result.n_users_evaluated)
 
 
 def evaluate_model(

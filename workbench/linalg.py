@@ -81,7 +81,8 @@ class ScipyAlgebra:
         return left @ right
 
     def cholesky(self, matrix: np.ndarray, shift: float) -> np.ndarray:
-        shifted = matrix.copy()
+        # LAPACK wants Fortran order; copying straight into it spares f2py a second copy.
+        shifted = np.array(matrix, order="F")
         shifted[np.diag_indices_from(shifted)] += shift
         factor, info = scipy_linalg.lapack.get_lapack_funcs("potrf", (shifted,))(
             shifted, lower=True, clean=True, overwrite_a=True
@@ -91,7 +92,8 @@ class ScipyAlgebra:
         return factor
 
     def cholesky_solve(self, factor: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-        return scipy_linalg.cho_solve((factor, True), rhs, check_finite=False)
+        # The solve overwrites a Fortran-ordered copy of rhs in place (potrs), with no further copy.
+        return scipy_linalg.cho_solve((factor, True), np.array(rhs, order="F"), overwrite_b=True, check_finite=False)
 
     def inverse_from_cholesky(self, factor: np.ndarray) -> np.ndarray:
         inverse, info = scipy_linalg.lapack.get_lapack_funcs("potri", (factor,))(factor, lower=True)
