@@ -75,19 +75,23 @@ def psp_normaliser(
     """Per user, the sum of the m_u = min(|P_u|, k) largest weights w_i over i ∈ P_u.
 
     ``positives``: scipy.sparse (b, d); ``item_weights``: float (d,). Returns float64 (b,) (0 for users
-    without positives). Vectorised: one ``lexsort`` of the entries by (row, −w), then a ``bincount``.
+    without positives). Vectorised: one integer sort of the entries by (row, −w), then a ``bincount``.
     """
     positives = as_csr(positives, "positives")
     weights = _check_weights(item_weights, positives.shape[1])
+    n_rows, n_items = positives.shape
     rows = csr_row_ids(positives.indptr)
-    entry_weights = weights[positives.indices]
-    order = np.lexsort((-entry_weights, rows))  # rows stay ascending: rows[order] == rows
+    # Rank items once by weight (heaviest first); sorting the keys row·d + rank then orders each
+    # row's positives by descending weight, with one integer sort.
+    by_weight = np.argsort(-weights, kind="stable")
+    weight_rank = np.empty(n_items, dtype=np.int64)
+    weight_rank[by_weight] = np.arange(n_items)
+    keys = np.sort(rows * n_items + weight_rank[positives.indices])
+    sorted_weights = weights[by_weight[keys % n_items]]
     rank_in_row = np.arange(len(rows)) - positives.indptr[rows]
     m = np.minimum(np.diff(positives.indptr), k)
     kept = rank_in_row < m[rows]
-    return np.bincount(
-        rows[kept], weights=entry_weights[order][kept], minlength=positives.shape[0]
-    )
+    return np.bincount(rows[kept], weights=sorted_weights[kept], minlength=n_rows)
 
 
 def psp_at_k(

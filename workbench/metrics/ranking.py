@@ -51,8 +51,8 @@ def top_k_items(
     k:
         number of items to return per row, ``k ≥ 1``. ``k`` may exceed ``d``.
     n_threads:
-        worker threads over blocks of rows (NumPy releases the GIL in ``argpartition``); default
-        ``min(2, os.cpu_count())``.
+        worker threads over blocks of rows (NumPy releases the GIL in ``argpartition``); ≤ 1 runs
+        serially; default ``min(4, os.cpu_count())``.
 
     Returns
     -------
@@ -73,8 +73,8 @@ def top_k_items(
                 f"exclude has shape {exclude.shape}"
             )
         exclude_indptr, exclude_indices = exclude.indptr, exclude.indices
-    if b == 0:
-        return np.zeros((0, k), dtype=np.int32)
+    if b == 0 or d == 0:
+        return np.full((b, k), -1, dtype=np.int32)
 
     rows_per_block = max(1, _BLOCK_ELEMENTS // max(d, 1))
     bounds = [(start, min(start + rows_per_block, b)) for start in range(0, b, rows_per_block)]
@@ -90,7 +90,7 @@ def top_k_items(
         )
 
     if n_threads is None:
-        n_threads = min(2, os.cpu_count() or 1)
+        n_threads = min(4, os.cpu_count() or 1)
     if n_threads <= 1 or len(bounds) == 1:
         blocks = [rank_block(bound) for bound in bounds]
     else:
@@ -147,7 +147,7 @@ def _top_k_block(
     :func:`_top_k_tied_rows`.
     """
     n_rows, d = scores.shape
-    masked = np.array(scores, copy=True)
+    masked = np.array(scores, copy=True, order="C")
     exclude_counts = np.diff(exclude_indptr)
     flat_excluded = np.repeat(np.arange(n_rows, dtype=np.int64) * d, exclude_counts) + exclude_indices
     np.put(masked, flat_excluded, -np.inf)
@@ -156,7 +156,7 @@ def _top_k_block(
     top = np.full((n_rows, k), -1, dtype=np.int32)
     if k_eff == d:  # everything is selected: the tie-exact path handles padding and exclusion
         tied = np.arange(n_rows)
-        kth = masked.min(axis=1) if d else np.zeros(n_rows, dtype=masked.dtype)
+        kth = masked.min(axis=1)
     else:
         # Positions d-k-1.. hold the k+1 best: sorting them (item index ascending, then score
         # descending, stably) gives the top k and the runner-up, whose score tells boundary ties.
@@ -196,7 +196,8 @@ def _top_k_tied_rows(
     above = masked > kth[:, None]
     at_boundary = (masked == kth[:, None]) & ~excluded
     still_needed = n_selected - above.sum(axis=1)
-    selected = above | (at_boundary & (np.cumsum(at_boundary, axis=1) <= still_needed[:, None]))
+    running = np.cumsum(at_boundary, axis=1, dtype=np.int32)  # how many tied items so far, per row
+    selected = above | (at_boundary & (running <= still_needed[:, None]))
     rows, items = np.nonzero(selected)  # row-major: items ascend within a row
     counts = np.bincount(rows, minlength=n_rows)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
