@@ -49,7 +49,7 @@ class DenseAlgebra(Protocol):
         """A dense matrix product."""
 
     def cholesky(self, matrix: Any, shift: float) -> Any:
-        """The Cholesky factor of ``matrix + shift·I`` (``matrix`` itself is left unchanged)."""
+        """The lower Cholesky factor of the symmetric ``matrix + shift·I`` (``matrix`` is left unchanged)."""
 
     def cholesky_solve(self, factor: Any, rhs: Any) -> Any:
         """``(L Lᵀ)⁻¹ rhs`` for the factor from :meth:`cholesky`."""
@@ -81,8 +81,9 @@ class ScipyAlgebra:
         return left @ right
 
     def cholesky(self, matrix: np.ndarray, shift: float) -> np.ndarray:
-        # LAPACK wants Fortran order; copying straight into it spares f2py a second copy.
-        shifted = np.array(matrix, order="F")
+        # LAPACK wants Fortran order. The matrix is symmetric, so its transpose is the same matrix,
+        # and the transpose of a C-ordered array is already Fortran-ordered: a plain memory copy.
+        shifted = np.array(matrix.T if matrix.flags.c_contiguous else matrix, order="F")
         shifted[np.diag_indices_from(shifted)] += shift
         factor, info = scipy_linalg.lapack.get_lapack_funcs("potrf", (shifted,))(
             shifted, lower=True, clean=True, overwrite_a=True
@@ -92,8 +93,14 @@ class ScipyAlgebra:
         return factor
 
     def cholesky_solve(self, factor: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-        # The solve overwrites a Fortran-ordered copy of rhs in place (potrs), with no further copy.
-        return scipy_linalg.cho_solve((factor, True), np.array(rhs, order="F"), overwrite_b=True, check_finite=False)
+        # (L Lᵀ) X = B is solved as Xᵀ (L Lᵀ) = Bᵀ with two right-side triangular solves on Bᵀ:
+        # the transpose of a C-ordered B is Fortran-ordered, so B is copied as it lies in memory
+        # (no transposing copy) and X comes back C-ordered, as the row slicing that follows wants.
+        trsm = scipy_linalg.blas.get_blas_funcs("trsm", (factor, rhs))
+        solution = np.array(np.asarray(rhs).T, order="F")
+        solution = trsm(1.0, factor, solution, side=1, lower=1, trans_a=1, overwrite_b=1)
+        solution = trsm(1.0, factor, solution, side=1, lower=1, trans_a=0, overwrite_b=1)
+        return solution.T
 
     def inverse_from_cholesky(self, factor: np.ndarray) -> np.ndarray:
         inverse, info = scipy_linalg.lapack.get_lapack_funcs("potri", (factor,))(factor, lower=True)

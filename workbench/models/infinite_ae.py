@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -158,7 +159,7 @@ class InfiniteAE:
             yield FittedInfiniteAE(lam=lam, shift=shift, dual=dual, state=shared)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _SupportState:
     """What every λ shares: the support rows, their Gram matrix and norms, and the algebra."""
 
@@ -172,6 +173,11 @@ class _SupportState:
     gram: Any  # (n, n) S·Sᵀ
     squared_norms: np.ndarray  # (n,)
     batch_size: int
+
+    @cached_property
+    def support_by_item(self) -> sp.csr_matrix:
+        """(d, n) the support rows transposed, as CSR: the users of each item."""
+        return self.support_sparse.T.tocsr().astype(self.dtype)
 
 
 @dataclass(frozen=True)
@@ -196,8 +202,8 @@ class FittedInfiniteAE:
             raise WorkbenchError(
                 f"context has {context.shape[1]} items but ∞-AE was fitted on {state.support_sparse.shape[1]}"
             )
-        positions = state.support_position[users]
-        in_support = bool(len(users)) and bool((positions >= 0).all())
+        positions = _as_slice_if_contiguous(state.support_position[users])
+        in_support = bool(len(users)) and bool((state.support_position[users] >= 0).all())
         with precision_scope(state.dtype):
             if in_support and _same_rows(context, state.support_sparse[positions]):
                 return state.algebra.to_numpy(state.support[positions] - self.shift * self.dual[positions])
@@ -219,8 +225,16 @@ class FittedInfiniteAE:
         difference.eliminate_zeros()
         if difference.nnz > 0.2 * context.nnz:
             return state.algebra.cross_gram(context, state.support)
-        update = np.asarray((difference @ state.support.T))
+        # sparse x sparse: the difference has a few items per user, each item a few hundred users
+        update = (difference @ state.support_by_item).toarray()
         return state.gram[positions] + update
+
+
+def _as_slice_if_contiguous(positions: np.ndarray) -> np.ndarray | slice:
+    """``positions`` as a slice when they are consecutive (a view instead of a gathered copy)."""
+    if len(positions) and positions[0] >= 0 and np.array_equal(positions, np.arange(positions[0], positions[0] + len(positions))):
+        return slice(int(positions[0]), int(positions[0]) + len(positions))
+    return positions
 
 
 def _same_rows(left: sp.csr_matrix, right: sp.csr_matrix) -> bool:

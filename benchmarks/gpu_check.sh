@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# One call on the GPU machine: the ∞-AE ML-1M benchmark with JAX on the GPU ("jax") next to the
+# SciPy path on that machine's CPU ("scipy"), in the same call so that the ratio means something.
+#
+# Prepare here (the device machine reaches no network and sees no ../shared):
+#   mkdir -p .device-data/ml-1m && cp -r ../shared/data/ml-1m/paper .device-data/ml-1m/
+#   python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 -d .whl pooch==1.9.0 platformdirs
+#   (both folders are git-ignored: the data's licence forbids committing it)
+# Then call the device tool's run with:
+#   command: bash benchmarks/gpu_check.sh     carry: [".device-data", ".whl"]     timeout_s: 420
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if compgen -G ".whl/*.whl" >/dev/null; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl
+  export PYTHONPATH=/tmp/site
+fi
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" WORKBENCH_DATA="$PWD/.device-data" PYTHONUNBUFFERED=1
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
+python3 -c "import jax; print('jax', jax.__version__, jax.devices())"
+out="${OUT:-benchmarks/results}"
+python3 benchmarks/infinite_ae_ml1m.py --repeats 3 --algebras jax,scipy --output "$out/infinite_ae_ml1m.gpu.json"
