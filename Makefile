@@ -18,7 +18,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	uv venv --quiet --allow-existing --python python3 $(VENV)
-	uv pip install --quiet --python $(PYTHON) -e '.[test]'
+	uv pip install --quiet --compile-bytecode --python $(PYTHON) -e '.[test]'
 	@touch $(STAMP)
 
 demo: $(STAMP)
