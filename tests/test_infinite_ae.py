@@ -115,3 +115,17 @@ def test_context_with_the_wrong_number_of_items_is_refused(train: sp.csr_matrix)
     fitted = next(InfiniteAE(lambdas=(1.0,)).fit_grid(train))
     with pytest.raises(WorkbenchError, match="45"):
         fitted.score(np.arange(2), sp.csr_matrix((2, 44), dtype=np.float32))
+
+
+def test_rows_of_a_sample_score_like_the_closed_form(train: sp.csr_matrix) -> None:
+    # Fit on 20 sampled users' rows (row_users names them) or on synthetic rows (−1): the scores of
+    # every user are NTK(Q, S)·α either way; the shortcut only applies to the sampled users.
+    sampled = np.array([5, 9, 11, 30, 31, 32, 40, 41, 50, 51, 52, 53, 60, 61, 62, 63, 64, 65, 66, 67])
+    rows = train[sampled]
+    dense = rows.toarray().astype(np.float64)
+    users = np.arange(70)
+    expected = closed_form_scores(dense, train.toarray().astype(np.float64), 5.0)
+    for owners in (sampled, np.full(len(sampled), -1)):
+        fitted = next(InfiniteAE(lambdas=(5.0,), dtype="float64").fit_grid(rows, row_users=owners))
+        np.testing.assert_allclose(fitted.score(users, train), expected, rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(fitted.score(sampled[:4], train[sampled[:4]]), expected[sampled[:4]], rtol=1e-8, atol=1e-10)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from workbench.errors import WorkbenchError
-from workbench.ntk import NTKConfig, ntk
+from workbench.ntk import NTKConfig, ntk, ntk_from_inner_products
 
 
 def reference_ntk(x: np.ndarray, y: np.ndarray, depth: int, sw2: float, sb2: float) -> np.ndarray:
@@ -136,3 +136,23 @@ def test_bad_configuration_is_refused(options: dict) -> None:
 def test_shape_mismatch_is_refused() -> None:
     with pytest.raises(WorkbenchError, match="same number of columns"):
         ntk(np.ones((2, 3)), np.ones((2, 4)))
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_self_kernel_diagonal_is_exact_and_gradients_are_finite(depth: int) -> None:
+    x = binary_rows(6, 11, seed=depth + 20) * 0.7 + 0.1  # continuous rows, like a Distill-CF summary
+    config = NTKConfig(depth=depth)
+
+    def self_kernel(rows):
+        inner = rows @ rows.T
+        return ntk_from_inner_products(
+            inner, jnp.diag(inner), jnp.diag(inner), n_features=11, config=config, self_kernel=True, differentiable=True
+        )
+
+    np.testing.assert_allclose(np.asarray(self_kernel(jnp.asarray(x))), reference_ntk(x, x, depth, 2.0, 0.01), rtol=1e-6)
+    gradient = jax.grad(lambda rows: jnp.sum(self_kernel(rows) ** 2))(jnp.asarray(x))
+    assert np.all(np.isfinite(np.asarray(gradient)))
+    plain = jax.grad(
+        lambda rows: jnp.sum(ntk_from_inner_products(rows @ rows.T, jnp.sum(rows * rows, 1), jnp.sum(rows * rows, 1), n_features=11, config=config) ** 2)
+    )(jnp.asarray(x))
+    assert not np.all(np.isfinite(np.asarray(plain)))  # why the self-kernel form exists

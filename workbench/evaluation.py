@@ -135,6 +135,7 @@ def evaluate_model(
     seed: int = 0,
     config: EvaluationConfig = EvaluationConfig(),
     train: sp.csr_matrix | None = None,
+    row_users: np.ndarray | None = None,
     progress: bool = True,
 ) -> ModelReport:
     """Choose the model's hyper-parameters on validation and evaluate the chosen setting on test.
@@ -146,6 +147,7 @@ def evaluate_model(
         config: metrics, cut-offs and the selection metric.
         train: fit on this matrix instead of ``dataset.train`` (a sample or a summary); the
             evaluation still uses the dataset's own split and contexts.
+        row_users: with ``train``, the dataset user of each of its rows (−1 for synthetic rows).
         progress: show a progress bar over the grid.
     """
     started = time.perf_counter()
@@ -160,7 +162,9 @@ def evaluate_model(
     grid = getattr(model, "lambdas", None)
     bar = tqdm(total=len(grid) if grid is not None else None, desc=f"{model.name} on {dataset.name}", disable=not progress, unit="setting")
     step_started = time.perf_counter()
-    for fitted in model.fit_grid(fit_on, seed=seed):
+    if train is not None and row_users is None:
+        row_users = np.full(train.shape[0], -1, dtype=np.int64)  # rows of an arbitrary matrix: no owners
+    for fitted in model.fit_grid(fit_on, seed=seed, row_users=row_users):
         result = evaluate_fitted(fitted, data, "validation", config)
         if config.selection_metric not in result.metrics:
             raise WorkbenchError(

@@ -54,7 +54,11 @@ class NTKConfig:
             raise WorkbenchError(f"NTK bias_variance (σb²) must be ≥ 0, got {self.bias_variance!r}")
 
 
-@partial(jax.jit, static_argnames=("n_features", "config"))
+#: With ``differentiable=True`` the cosine is capped at 1 − this, keeping arccos' gradient finite.
+MAX_COSINE_GAP = 1e-6
+
+
+@partial(jax.jit, static_argnames=("n_features", "config", "self_kernel", "differentiable"))
 def ntk_from_inner_products(
     cross: jax.Array,
     squared_norms_x: jax.Array,
@@ -62,6 +66,8 @@ def ntk_from_inner_products(
     *,
     n_features: int,
     config: NTKConfig = NTKConfig(),
+    self_kernel: bool = False,
+    differentiable: bool = False,
 ) -> jax.Array:
     """The NTK from inner products: element-wise, so any block of a kernel matrix can be computed.
 
@@ -71,6 +77,11 @@ def ntk_from_inner_products(
         squared_norms_y: (b,) y_j·y_j.
         n_features: d, the input dimension (number of items).
         config: the network's architecture.
+        self_kernel: the kernel of a set with itself (a == b, x_i = y_i): the diagonal, where
+            θ = 0 exactly, uses the closed form Eφ = Σ(x,x)/2, Eφ' = 1/2 instead of arccos(1).
+        differentiable: for gradients (Distill-CF): arccos' slope is infinite at a cosine of ±1, so
+            the cosine is capped at 1 − 1e-6 off the diagonal and the diagonal of a self kernel
+            never goes through arccos. Values change only for rows within 1e-6 of parallel.
 
     Returns:
         (a, b) NTK(x_i, y_j), in the dtype of ``cross``.
@@ -82,13 +93,21 @@ def ntk_from_inner_products(
     sigma_xx = (weight_variance * squared_norms_x.astype(dtype) / n_features + bias_variance)[:, None]
     sigma_yy = (weight_variance * squared_norms_y.astype(dtype) / n_features + bias_variance)[None, :]
     theta_kernel = sigma_xy
+    diagonal = jnp.eye(cross.shape[0], cross.shape[1], dtype=bool) if self_kernel else None
     for _ in range(config.depth):
         norm_product = jnp.sqrt(sigma_xx * sigma_yy)
         cosine = jnp.clip(sigma_xy / norm_product, -1.0, 1.0)
+        if diagonal is not None:
+            cosine = jnp.where(diagonal, 0.0, cosine)  # a safe stand-in; the diagonal is set below
+        if differentiable:
+            cosine = jnp.minimum(cosine, 1.0 - MAX_COSINE_GAP)
         angle = jnp.arccos(cosine)
         sine = jnp.sqrt(jnp.maximum(1.0 - cosine * cosine, 0.0))
         expected_relu = norm_product * (sine + (math.pi - angle) * cosine) / (2 * math.pi)
         expected_step = (math.pi - angle) / (2 * math.pi)
+        if diagonal is not None:  # θ = 0: sin θ = 0, cos θ = 1
+            expected_relu = jnp.where(diagonal, norm_product / 2, expected_relu)
+            expected_step = jnp.where(diagonal, 0.5, expected_step)
         theta_kernel = weight_variance * expected_step * theta_kernel + weight_variance * expected_relu + bias_variance
         sigma_xy = weight_variance * expected_relu + bias_variance
         sigma_xx = weight_variance * sigma_xx / 2 + bias_variance

@@ -42,8 +42,14 @@ class Recommender(Protocol):
 
     name: str
 
-    def fit_grid(self, train: sp.csr_matrix, *, seed: int) -> Iterator[FittedRecommender]:
-        """Fit every setting of the grid on ``train`` (n_users, n_items), in grid order."""
+    def fit_grid(
+        self, train: sp.csr_matrix, *, seed: int, row_users: np.ndarray | None = None
+    ) -> Iterator[FittedRecommender]:
+        """Fit every setting of the grid on ``train`` (n_rows, n_items), in grid order.
+
+        ``row_users`` (n_rows,) names the dataset user of each row (−1: synthetic); None means
+        row u is user u. Models may use it for shortcuts; scores never depend on it.
+        """
 
 
 def check_train_matrix(train: sp.spmatrix) -> sp.csr_matrix:

@@ -52,8 +52,8 @@ class EASE:
                 f"linear_algebra must be one of {', '.join(ALGEBRA_NAMES)}, got {self.linear_algebra!r}"
             )
 
-    def fit_grid(self, train: sp.csr_matrix, *, seed: int = 0) -> Iterator[FittedEASE]:
-        """Fit EASE for every λ of the grid; the item Gram matrix is computed once. ``seed`` is unused."""
+    def fit_grid(self, train: sp.csr_matrix, *, seed: int = 0, row_users: np.ndarray | None = None) -> Iterator[FittedEASE]:
+        """Fit EASE for every λ of the grid; the item Gram matrix is computed once. ``seed`` and ``row_users`` are unused."""
         train = check_train_matrix(train)
         n_items = train.shape[1]
         dtype = np.dtype(self.dtype)

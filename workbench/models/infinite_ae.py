@@ -99,12 +99,18 @@ class InfiniteAE:
         rng = np.random.default_rng(seed)
         return np.sort(rng.choice(n_users, size=self.user_support, replace=False))
 
-    def fit_grid(self, train: sp.csr_matrix, *, seed: int = 0) -> Iterator[FittedInfiniteAE]:
+    def fit_grid(
+        self, train: sp.csr_matrix, *, seed: int = 0, row_users: np.ndarray | None = None
+    ) -> Iterator[FittedInfiniteAE]:
         """Fit ∞-AE for every λ of the grid, computing the kernel once.
 
         Args:
-            train: (n_users, n_items) training matrix (binary in the paper; any non-negative values).
+            train: (n_rows, n_items) training matrix (binary in the paper; any non-negative values:
+                a Distill-CF summary is continuous in [0, 1]).
             seed: draws the support users when ``user_support`` is set.
+            row_users: (n_rows,) int, the user each row of ``train`` belongs to, −1 for a
+                synthetic row; None when row u is user u. Scoring a user with their own row as
+                context then takes the shortcut S − λ̃α.
 
         Yields:
             One :class:`FittedInfiniteAE` per λ, in grid order.
@@ -136,8 +142,13 @@ class InfiniteAE:
             )
             kernel = algebra.asarray(kernel, dtype) if algebra.name == "scipy" else kernel
             mean_diagonal = float(np.trace(algebra.to_numpy(kernel))) / n_support
-        position = np.full(train.shape[0], -1, dtype=np.int64)
-        position[support_users] = np.arange(n_support)
+        owners = np.arange(train.shape[0]) if row_users is None else np.asarray(row_users, dtype=np.int64)
+        if owners.shape != (train.shape[0],):
+            raise WorkbenchError(f"row_users must have one entry per training row ({train.shape[0]}), got shape {owners.shape}")
+        support_owners = owners[support_users]
+        real = support_owners >= 0
+        position = np.full(int(owners.max(initial=-1)) + 1, -1, dtype=np.int64)
+        position[support_owners[real]] = np.flatnonzero(real)
         shared = _SupportState(
             algebra=algebra,
             dtype=dtype,
@@ -167,7 +178,7 @@ class _SupportState:
     dtype: np.dtype
     ntk: NTKConfig
     support_users: np.ndarray  # (n,) int, sorted
-    support_position: np.ndarray  # (n_users,) int, −1 for users outside the support
+    support_position: np.ndarray  # (max user + 1,) int: the support row of each user, −1 if none
     support_sparse: sp.csr_matrix  # (n, d)
     support: Any  # (n, d) dense, on the algebra's backend
     gram: Any  # (n, n) S·Sᵀ
@@ -202,8 +213,11 @@ class FittedInfiniteAE:
             raise WorkbenchError(
                 f"context has {context.shape[1]} items but ∞-AE was fitted on {state.support_sparse.shape[1]}"
             )
-        positions = _as_slice_if_contiguous(state.support_position[users])
-        in_support = bool(len(users)) and bool((state.support_position[users] >= 0).all())
+        raw_positions = np.full(len(users), -1, dtype=np.int64)
+        known = users < len(state.support_position)
+        raw_positions[known] = state.support_position[users[known]]
+        in_support = bool(len(users)) and bool((raw_positions >= 0).all())
+        positions = _as_slice_if_contiguous(raw_positions)
         with precision_scope(state.dtype):
             if in_support and _same_rows(context, state.support_sparse[positions]):
                 return state.algebra.to_numpy(state.support[positions] - self.shift * self.dual[positions])

@@ -31,7 +31,7 @@ class PopRec:
 
     name: str = "poprec"
 
-    def fit_grid(self, train: sp.csr_matrix, *, seed: int = 0) -> Iterator[FittedPopularity]:
+    def fit_grid(self, train: sp.csr_matrix, *, seed: int = 0, row_users: np.ndarray | None = None) -> Iterator[FittedPopularity]:
         train = check_train_matrix(train)
         counts = np.asarray(train.sum(axis=0), dtype=np.float32).ravel()
         yield FittedPopularity(item_counts=counts)
