@@ -1,0 +1,62 @@
+"""Distill-CF's objective: how well ∞-AE fitted on the summary reconstructs the real users (SPEC §3).
+
+With the real training rows X (b, d), the summary X̂ (μ, d) in [0, 1] and λ̃ = λ·trace(K̂)/μ::
+
+    K̂    = NTK(X̂, X̂)
+    pred = NTK(X, X̂)·(K̂ + λ̃I)⁻¹X̂                                        (b, d)
+    L    = mean_u[ −Σ_i X[u,i]·log softmax(pred_u)_i ]
+           + λ₂ · mean_s(Σ_i X̂[s,i]) / (#train interactions / #users)
+
+The first term is the multinomial likelihood of each user's items under ∞-AE's scores; the second
+keeps the synthetic users about as large as real ones (λ₂ = 1e-3). The kernels use the
+differentiable form of :func:`workbench.ntk.ntk_from_inner_products`.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import jax.scipy.linalg as jax_linalg
+
+from workbench.ntk import NTKConfig, ntk_from_inner_products
+
+
+def summary_kernels(targets: jax.Array, summary: jax.Array, config: NTKConfig) -> tuple[jax.Array, jax.Array]:
+    """(NTK(X̂, X̂) (μ, μ), NTK(X, X̂) (b, μ)), differentiable in the summary."""
+    n_features = summary.shape[1]
+    summary_inner = summary @ summary.T
+    summary_norms = jnp.diag(summary_inner)
+    summary_kernel = ntk_from_inner_products(
+        summary_inner, summary_norms, summary_norms, n_features=n_features, config=config,
+        self_kernel=True, differentiable=True,
+    )
+    cross_kernel = ntk_from_inner_products(
+        targets @ summary.T, jnp.sum(targets * targets, axis=1), summary_norms, n_features=n_features,
+        config=config, differentiable=True,
+    )
+    return summary_kernel, cross_kernel
+
+
+def reconstruction(targets: jax.Array, summary: jax.Array, lam: jax.Array, config: NTKConfig) -> jax.Array:
+    """∞-AE's scores (b, d) for the targets, fitted on the summary with regularisation λ."""
+    summary_kernel, cross_kernel = summary_kernels(targets, summary, config)
+    size = summary_kernel.shape[0]
+    shift = lam * jnp.trace(summary_kernel) / size
+    factor = jnp.linalg.cholesky(summary_kernel + shift * jnp.eye(size, dtype=summary.dtype))
+    return cross_kernel @ jax_linalg.cho_solve((factor, True), summary)
+
+
+def distillation_loss(
+    summary: jax.Array,
+    targets: jax.Array,
+    lam: jax.Array,
+    mean_user_size: float,
+    cardinality_weight: float,
+    config: NTKConfig,
+) -> jax.Array:
+    """The scalar objective above; ``mean_user_size`` = #train interactions / #users."""
+    predictions = reconstruction(targets, summary, lam, config)
+    log_probabilities = jax.nn.log_softmax(predictions, axis=-1)
+    likelihood = -jnp.mean(jnp.sum(targets * log_probabilities, axis=-1))
+    cardinality = jnp.mean(jnp.sum(summary, axis=-1)) / mean_user_size
+    return likelihood + cardinality_weight * cardinality
