@@ -1,0 +1,105 @@
+"""Distill-CF end to end on small generated data: the loss's reconstruction is ∞-AE's, the run is
+deterministic for a seed, and bad input is refused or reported."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from conftest import random_binary_matrix
+from workbench.data import Interactions, build_dataset
+from workbench.distill import DistillConfig, binarise, distill, reconstruction
+from workbench.errors import WorkbenchError
+from workbench.models import InfiniteAE
+from workbench.ntk import NTKConfig
+
+SMALL = DistillConfig(budget=12, draws=8, steps=12, evaluate_every=4, temperature=1.0, patience=50)
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    matrix = random_binary_matrix(150, 60, 0.12, seed=11)
+    users, items = matrix.nonzero()
+    interactions = Interactions(users=users.astype(np.int64), items=items.astype(np.int64), ratings=None, split=None, source="generated")
+    return build_dataset("generated", interactions, seed=0)
+
+
+def test_reconstruction_is_infinite_ae_fitted_on_the_summary(dataset) -> None:
+    rng = np.random.default_rng(0)
+    summary = rng.random((10, dataset.n_items))
+    targets = dataset.train[:25].toarray().astype(np.float64)
+    with jax.enable_x64(True):
+        predicted = np.asarray(reconstruction(jnp.asarray(targets), jnp.asarray(summary), jnp.asarray(5.0), NTKConfig()))
+    import scipy.sparse as sp
+
+    fitted = next(InfiniteAE(lambdas=(5.0,), dtype="float64").fit_grid(sp.csr_matrix(summary), row_users=np.full(10, -1)))
+    np.testing.assert_allclose(predicted, fitted.score(np.arange(25), dataset.train[:25]), rtol=1e-5, atol=1e-8)
+
+
+def test_distill_returns_a_summary_and_a_history(dataset) -> None:
+    result = distill(dataset, SMALL, seed=3, progress=False)
+    assert result.summary.shape == (12, dataset.n_items) and result.summary.dtype == np.float32
+    assert 0.0 <= result.summary.min() and result.summary.max() <= 1.0
+    assert set(np.unique(result.binary)) <= {0.0, 1.0}
+    assert result.history.step == (0, 4, 8, 12)
+    assert len(result.history.loss) == len(result.history.validation_hr10) == 4
+    assert all(np.isfinite(result.history.loss[1:]))
+    assert result.lam in SMALL.lambdas and result.best_step in result.history.step
+    assert result.best_validation_hr100 == max(result.history.validation_hr100)
+
+
+def test_same_seed_same_summary(dataset) -> None:
+    first = distill(dataset, SMALL, seed=5, progress=False)
+    second = distill(dataset, SMALL, seed=5, progress=False)
+    np.testing.assert_array_equal(first.summary, second.summary)
+    np.testing.assert_array_equal(first.history.loss, second.history.loss)  # NaN at step 0 in both
+    third = distill(dataset, dataclasses.replace(SMALL, evaluate_every=12), seed=6, progress=False)
+    assert not np.array_equal(first.summary, third.summary)
+
+
+def test_binarise_keeps_each_rows_rounded_size() -> None:
+    summary = np.array([[0.9, 0.8, 0.1, 0.05], [0.2, 0.1, 0.15, 0.1]], dtype=np.float32)
+    # row sums 1.85 -> 2 items, 0.55 -> 1 item
+    np.testing.assert_array_equal(binarise(summary), [[1, 1, 0, 0], [1, 0, 0, 0]])
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"budget": 0}, "budget"),
+        ({"temperature": 0.0}, "temperature"),
+        ({"temperature": -1.0}, "temperature"),
+        ({"draws": 0}, "draws"),
+        ({"lambdas": (0.0,)}, "λ"),
+        ({"target_batch": 0}, "target_batch"),
+    ],
+)
+def test_bad_settings_are_refused(options: dict, expected: str) -> None:
+    with pytest.raises(WorkbenchError, match=expected):
+        DistillConfig(**options)
+
+
+def test_budget_larger_than_the_dataset_is_refused(dataset) -> None:
+    with pytest.raises(WorkbenchError, match="larger than dataset"):
+        distill(dataset, dataclasses.replace(SMALL, budget=10_000), progress=False)
+
+
+def test_a_non_finite_loss_stops_and_keeps_the_best_summary(dataset, monkeypatch: pytest.MonkeyPatch) -> None:
+    distill_module = importlib.import_module("workbench.distill.distill")  # the module, not the function
+    real_update = distill_module._update
+    calls = {"n": 0}
+
+    def update_that_diverges(*args, **kwargs):
+        logits, state, loss = real_update(*args, **kwargs)
+        calls["n"] += 1
+        return logits, state, (jnp.asarray(jnp.nan) if calls["n"] == 6 else loss)
+
+    monkeypatch.setattr(distill_module, "_update", update_that_diverges)
+    result = distill(dataset, SMALL, seed=1, progress=False)
+    assert result.stopped is not None and "step 6" in result.stopped
+    assert np.isfinite(result.summary).all() and result.best_step in (0, 4)
