@@ -1,4 +1,5 @@
-"""The ``workbench`` command line: ``evaluate``, ``reproduce`` and ``datasets``.
+"""The ``workbench`` command line: ``evaluate``, ``reproduce``, ``distill``, ``sample``, ``budget-curve``
+and ``datasets``.
 
 User errors (a missing file, a bad parameter, a kernel that will not fit) print one line starting
 with ``error:`` and exit with status 2; no traceback.
@@ -54,6 +55,34 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {value}")
+    return value
+
+
+def _add_distill_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tau", type=float, default=10.0, help="Distill-CF: Gumbel-softmax temperature τ (10)")
+    parser.add_argument("--draws", type=_positive_int, default=200, help="Distill-CF: Gumbel draws γ per synthetic user (200)")
+    parser.add_argument("--steps", type=int, default=500, help="Distill-CF: at most this many Adam steps (500)")
+    parser.add_argument("--learning-rate", type=_positive_float, default=0.04, help="Distill-CF: Adam's learning rate (0.04)")
+    parser.add_argument("--evaluate-every", type=_positive_int, default=10, help="Distill-CF: steps between validations (10)")
+    parser.add_argument("--target-batch", type=_positive_int, help="Distill-CF: real users per step (default all)")
+
+
+def _distill_config(args: argparse.Namespace) -> Any:
+    from workbench.distill import DistillConfig
+
+    return DistillConfig(
+        temperature=args.tau, draws=args.draws, steps=args.steps, learning_rate=args.learning_rate,
+        evaluate_every=args.evaluate_every, target_batch=args.target_batch,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     from workbench.models import MODEL_NAMES
 
@@ -65,12 +94,36 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--model", default="infinite-ae", help=f"one of: {', '.join(MODEL_NAMES)}")
     _add_model_arguments(evaluate)
     evaluate.add_argument("--output", type=Path, help="write the results as JSON to this file")
+    evaluate.add_argument("--train-on", type=Path, help="fit on this sample or summary (.npz from `sample` or `distill`)")
 
     reproduce = commands.add_parser("reproduce", help="the paper's table for several models, paper vs measured")
     _add_data_arguments(reproduce)
     reproduce.add_argument("--models", default=",".join(MODEL_NAMES), help="comma-separated models")
     _add_model_arguments(reproduce)
     reproduce.add_argument("--output", type=Path, help="write all results as JSON to this file")
+
+    distill = commands.add_parser("distill", help="distil the training data into a summary of synthetic users")
+    _add_data_arguments(distill)
+    distill.add_argument("--budget", default="500", help="μ: synthetic users (500) or a fraction of users (2%%)")
+    _add_distill_arguments(distill)
+    distill.add_argument("--output", type=Path, required=True, help="the summary (.npz)")
+    distill.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+    sample = commands.add_parser("sample", help="draw a data-budget sample of the training users or interactions")
+    _add_data_arguments(sample)
+    sample.add_argument("--sampler", required=True, help="interaction-rns, user-rns, head-user, svp-cf-user or distill-cf")
+    sample.add_argument("--budget", required=True, help="users (500) or a fraction of users (2%%)")
+    sample.add_argument("--output", type=Path, required=True, help="the sample (.npz)")
+
+    curve = commands.add_parser("budget-curve", help="metrics vs data budget for several samplers, models and seeds")
+    _add_data_arguments(curve)
+    curve.add_argument("--samplers", default="user-rns,head-user,distill-cf", help="comma-separated samplers")
+    curve.add_argument("--budgets", default="0.5%,1%,2%,5%,10%,100%", help="comma-separated budgets")
+    curve.add_argument("--models", default="infinite-ae", help="comma-separated models")
+    curve.add_argument("--seeds", default="1,2,3", help="comma-separated seeds")
+    _add_distill_arguments(curve)
+    curve.add_argument("--output", type=Path, required=True, help="tidy results (.parquet or .csv); re-running resumes")
+    curve.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
     datasets = commands.add_parser("datasets", help="list the datasets and where each was found")
     datasets.add_argument("--data-dir", type=Path, help="folder with the datasets")
@@ -154,9 +207,17 @@ def _run_models(args: argparse.Namespace, models: Sequence[str]) -> list[Any]:
     dataset = _load(args)
     print(dataset)
     print()
+    train = row_users = None
+    if getattr(args, "train_on", None) is not None:
+        from workbench.samplers import load_sample
+
+        sample = load_sample(args.train_on, expected_items=dataset.n_items)
+        train, row_users = sample.matrix, sample.row_users
+        print(f"training on {args.train_on}: {sample.sampler} at {sample.budget} (seed {sample.seed}), "
+              f"{sample.n_rows:,} rows, {100 * sample.fraction_users:.2f} % of users")
     reports = []
     for model in model_objects:
-        report = evaluate_model(model, dataset, seed=args.seed, progress=not args.no_progress)
+        report = evaluate_model(model, dataset, seed=args.seed, train=train, row_users=row_users, progress=not args.no_progress)
         print(format_report(report))
         print()
         reports.append(report)
@@ -204,6 +265,58 @@ def summary_table(reports: Sequence[Any]) -> str:
     return "\n".join(lines)
 
 
+def command_distill(args: argparse.Namespace) -> int:
+    from workbench.experiments import make_training_sample
+
+    config = _distill_config(args)
+    dataset = _load(args)
+    sample = make_training_sample(dataset, "distill-cf", args.budget, args.seed, distill_config=config, progress=not args.no_progress)
+    path = _save_sample(sample, args.output)
+    parameters = sample.parameters
+    print(f"Distill-CF: {sample.n_rows} synthetic users ({100 * sample.fraction_users:.2f} % of {dataset.n_users:,}); "
+          f"best validation HR@100 {parameters['best_validation_hr100']:.2f} at step {parameters['best_step']}, "
+          f"inner λ = {parameters['inner_lambda']:g}" + (f"; stopped: {parameters['stopped']}" if parameters["stopped"] else ""))
+    print(f"summary written to {path}")
+    return 0
+
+
+def command_sample(args: argparse.Namespace) -> int:
+    from workbench.experiments import make_training_sample
+
+    dataset = _load(args)
+    sample = make_training_sample(dataset, args.sampler, args.budget, args.seed)
+    path = _save_sample(sample, args.output)
+    print(f"{sample.sampler} at {sample.budget}: {sample.n_rows:,} rows, {100 * sample.fraction_users:.2f} % of users, "
+          f"{100 * sample.fraction_interactions:.2f} % of interactions; written to {path}")
+    return 0
+
+
+def _save_sample(sample: Any, path: Path) -> Path:
+    try:
+        return sample.save(path)
+    except OSError as error:
+        raise WorkbenchError(f"--output {path}: cannot write ({error.strerror})") from None
+
+
+def command_budget_curve(args: argparse.Namespace) -> int:
+    from workbench.experiments import BudgetCurveConfig, budget_curve, parse_list, parse_seeds, summarise_curve
+
+    config = BudgetCurveConfig(
+        samplers=parse_list(args.samplers, "--samplers"), budgets=parse_list(args.budgets, "--budgets"),
+        models=parse_list(args.models, "--models"), seeds=parse_seeds(args.seeds), distill=_distill_config(args),
+    )
+    if args.output.suffix not in (".parquet", ".csv"):
+        raise WorkbenchError(f"--output {args.output}: expected a .parquet or .csv file")
+    dataset = _load(args)
+    frame, failures = budget_curve(dataset, config, args.output, progress=not args.no_progress)
+    if len(frame):
+        print(summarise_curve(frame).to_string(index=False, float_format=lambda value: f"{value:.2f}"))
+    print(f"{len(frame):,} rows in {args.output}")
+    for failure in failures:
+        print(f"failed: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
 def command_datasets(args: argparse.Namespace) -> int:
     from workbench.data import available_datasets
 
@@ -218,7 +331,14 @@ def command_datasets(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"evaluate": command_evaluate, "reproduce": command_reproduce, "datasets": command_datasets}
+    handlers = {
+        "evaluate": command_evaluate,
+        "reproduce": command_reproduce,
+        "distill": command_distill,
+        "sample": command_sample,
+        "budget-curve": command_budget_curve,
+        "datasets": command_datasets,
+    }
     try:
         return handlers[args.command](args)
     except WorkbenchError as error:

@@ -1,0 +1,213 @@
+"""Data-budget experiments: train models on samples or summaries of a dataset, evaluate on its split.
+
+:func:`make_training_sample` gives any sampler one signature, Distill-CF included (it needs the
+whole dataset: its inner λ is chosen on validation). :func:`budget_curve` runs the grid
+dataset × sampler × budget × seed × model and writes one tidy row per split and metric to a
+parquet or CSV file after every point, so that re-running the same command skips what is done, an
+interruption loses at most the point in progress, and a point that fails is reported while the
+others still run. The budget "100%" is the full training data, run once per seed and model under
+the sampler name ``full``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from workbench.data import Dataset
+from workbench.distill import DistillConfig, distill
+from workbench.errors import WorkbenchError
+from workbench.evaluation import evaluate_model
+from workbench.models import MODEL_NAMES, make_model
+from workbench.samplers import SAMPLER_NAMES, Budget, TrainingSample, build_sample, parse_budget, run_sampler
+
+EXPERIMENT_SAMPLERS: tuple[str, ...] = (*SAMPLER_NAMES, "distill-cf")
+FULL_DATA = "full"
+POINT_COLUMNS = ("dataset", "sampler", "budget", "seed", "model")
+COLUMNS = (*POINT_COLUMNS, "split", "metric", "value", "fraction_users", "fraction_interactions", "seconds")
+
+
+def check_sampler(name: str) -> str:
+    if name not in EXPERIMENT_SAMPLERS:
+        raise WorkbenchError(f"unknown sampler {name!r}; valid samplers: {', '.join(EXPERIMENT_SAMPLERS)}")
+    return name
+
+
+def make_training_sample(
+    dataset: Dataset,
+    sampler: str,
+    budget: Budget | str | int | float,
+    seed: int,
+    *,
+    distill_config: DistillConfig = DistillConfig(),
+    progress: bool = True,
+) -> TrainingSample:
+    """The training data a sampler gives at a budget: a real-user sample or a Distill-CF summary.
+
+    For ``distill-cf`` the budget's number of users is μ, and ``distill_config`` gives the rest.
+    """
+    check_sampler(sampler)
+    budget = parse_budget(budget)
+    if sampler != "distill-cf":
+        return run_sampler(sampler, dataset.train, budget, seed)
+    size = budget.n_users(dataset.n_users)
+    result = distill(dataset, dataclasses.replace(distill_config, budget=size), seed=seed, progress=progress)
+    parameters = {
+        **{key: value for key, value in dataclasses.asdict(result.config).items() if key != "ntk"},
+        "ntk": dataclasses.asdict(result.config.ntk),
+        "best_step": result.best_step,
+        "inner_lambda": result.lam,
+        "best_validation_hr100": result.best_validation_hr100,
+        "stopped": result.stopped,
+    }
+    return build_sample(
+        result.summary, np.full(size, -1), train=dataset.train, sampler="distill-cf", budget=budget.label, seed=seed,
+        parameters=parameters,
+    )
+
+
+@dataclass(frozen=True)
+class BudgetCurveConfig:
+    """The grid of a budget curve (each list non-empty)."""
+
+    samplers: tuple[str, ...]
+    budgets: tuple[str, ...]
+    models: tuple[str, ...]
+    seeds: tuple[int, ...]
+    distill: DistillConfig = field(default_factory=DistillConfig)
+
+    def __post_init__(self) -> None:
+        for name in ("samplers", "budgets", "models", "seeds"):
+            if not getattr(self, name):
+                raise WorkbenchError(f"{name}: give at least one")
+        for sampler in self.samplers:
+            check_sampler(sampler)
+        for model in self.models:
+            if model not in MODEL_NAMES:
+                raise WorkbenchError(f"unknown model {model!r}; valid models: {', '.join(MODEL_NAMES)}")
+        object.__setattr__(self, "budgets", tuple(parse_budget(budget).label for budget in self.budgets))
+
+    def points(self) -> list[tuple[str, str, int, str]]:
+        """(sampler, budget label, seed, model) in run order; 100 % once, as sampler ``full``."""
+        points: list[tuple[str, str, int, str]] = []
+        for budget in self.budgets:
+            full = parse_budget(budget).proportion == 1.0
+            for sampler in (FULL_DATA,) if full else self.samplers:
+                for seed in self.seeds:
+                    for model in self.models:
+                        if (sampler, budget, seed, model) not in points:
+                            points.append((sampler, budget, seed, model))
+        return points
+
+
+def read_results(path: Path) -> pd.DataFrame:
+    """The rows already in ``path`` (parquet or CSV by extension); empty when it does not exist."""
+    if not path.exists():
+        return pd.DataFrame(columns=list(COLUMNS))
+    try:
+        return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except Exception as error:  # a file we cannot read must not be overwritten
+        raise WorkbenchError(f"{path}: cannot read the results already there ({error}); move it away or fix it") from None
+
+
+def write_results(frame: pd.DataFrame, path: Path) -> None:
+    """Write atomically (a temporary file renamed over ``path``), so an interruption never truncates it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    if path.suffix == ".parquet":
+        frame.to_parquet(temporary, index=False)
+    else:
+        frame.to_csv(temporary, index=False)
+    os.replace(temporary, path)
+
+
+def evaluate_point(
+    dataset: Dataset, sampler: str, budget: str, seed: int, model_name: str, distill_config: DistillConfig, progress: bool
+) -> list[dict[str, Any]]:
+    """Tidy rows (validation and test, every metric) for one point of the grid."""
+    started = time.perf_counter()
+    if sampler == FULL_DATA:
+        train, row_users = dataset.train, None
+        fraction_users = fraction_interactions = 1.0
+    else:
+        sample = make_training_sample(dataset, sampler, budget, seed, distill_config=distill_config, progress=progress)
+        train, row_users = sample.matrix, sample.row_users
+        fraction_users, fraction_interactions = sample.fraction_users, sample.fraction_interactions
+    report = evaluate_model(make_model(model_name), dataset, seed=seed, train=train, row_users=row_users, progress=False)
+    seconds = time.perf_counter() - started
+    rows = []
+    for split, metrics in (("validation", report.validation), ("test", report.test)):
+        for metric, value in metrics.items():
+            rows.append({
+                "dataset": dataset.name, "sampler": sampler, "budget": budget, "seed": seed, "model": model_name,
+                "split": split, "metric": metric, "value": float(value), "fraction_users": float(fraction_users),
+                "fraction_interactions": float(fraction_interactions), "seconds": seconds,
+            })
+    return rows
+
+
+def budget_curve(
+    dataset: Dataset, config: BudgetCurveConfig, output: Path, *, progress: bool = True
+) -> tuple[pd.DataFrame, list[str]]:
+    """Run every point of the grid not yet in ``output``; returns (all rows, failures)."""
+    if output.suffix not in (".parquet", ".csv"):
+        raise WorkbenchError(f"--output {output}: expected a .parquet or .csv file")
+    frame = read_results(output)
+    done = set(frame[list(POINT_COLUMNS)].astype({"seed": int}).itertuples(index=False, name=None)) if len(frame) else set()
+    todo = [point for point in config.points() if (dataset.name, *point) not in done]
+    failures: list[str] = []
+    bar = tqdm(todo, desc=f"budget curve on {dataset.name}", disable=not progress, unit="point")
+    for sampler, budget, seed, model in bar:
+        bar.set_postfix({"sampler": sampler, "budget": budget, "seed": seed, "model": model})
+        try:
+            rows = evaluate_point(dataset, sampler, budget, seed, model, config.distill, progress)
+        except KeyboardInterrupt:
+            raise
+        except Exception as error:  # one failed point must not stop the others
+            message = f"{sampler} at {budget}, seed {seed}, {model}: {type(error).__name__}: {error}"
+            failures.append(message)
+            tqdm.write(f"failed: {message}")
+            if not isinstance(error, WorkbenchError):
+                tqdm.write(traceback.format_exc(limit=3))
+            continue
+        frame = pd.concat([frame, pd.DataFrame(rows, columns=list(COLUMNS))], ignore_index=True)
+        write_results(frame, output)
+    return frame, failures
+
+
+def summarise_curve(frame: pd.DataFrame, metric: str = "HR@10", split: str = "test") -> pd.DataFrame:
+    """Mean and standard deviation over seeds of ``metric`` per sampler, budget and model."""
+    selected = frame[(frame["metric"] == metric) & (frame["split"] == split)]
+    grouped = selected.groupby(["model", "sampler", "budget"], sort=False)
+    return grouped.agg(
+        mean=("value", "mean"), std=("value", "std"), seeds=("seed", "nunique"), fraction_users=("fraction_users", "mean")
+    ).reset_index()
+
+
+def parse_list(text: str, parameter: str) -> tuple[str, ...]:
+    values = tuple(part.strip() for part in text.split(",") if part.strip())
+    if not values:
+        raise WorkbenchError(f"{parameter}: expected a comma-separated list, got {text!r}")
+    return values
+
+
+def parse_seeds(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in parse_list(text, "--seeds"))
+    except ValueError:
+        raise WorkbenchError(f"--seeds: expected comma-separated integers such as 1,2,3, got {text!r}") from None
+
+
+__all__: Sequence[str] = (
+    "BudgetCurveConfig", "EXPERIMENT_SAMPLERS", "FULL_DATA", "budget_curve", "make_training_sample", "summarise_curve",
+)
