@@ -70,7 +70,7 @@ def _add_distill_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--draws", type=_positive_int, default=200, help="Distill-CF: Gumbel draws γ per synthetic user (200)")
     parser.add_argument("--steps", type=int, default=500, help="Distill-CF: at most this many Adam steps (500)")
     parser.add_argument("--learning-rate", type=_positive_float, default=0.04, help="Distill-CF: Adam's learning rate (0.04)")
-    parser.add_argument("--evaluate-every", type=_positive_int, default=10, help="Distill-CF: steps between validations (10)")
+    parser.add_argument("--evaluate-every", type=_positive_int, default=25, help="Distill-CF: steps between validations (25)")
     parser.add_argument("--target-batch", type=_positive_int, help="Distill-CF: real users per step (default all)")
 
 

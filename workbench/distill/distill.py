@@ -61,7 +61,7 @@ class DistillConfig:
     steps: int = 500
     learning_rate: float = 0.04
     patience: int = 150
-    evaluate_every: int = 10
+    evaluate_every: int = 25
     target_batch: int | None = None
     lambdas: tuple[float, ...] = INNER_LAMBDAS
     cardinality_weight: float = 1e-3
@@ -202,7 +202,7 @@ def distill(dataset: Dataset, config: DistillConfig = DistillConfig(), *, seed: 
     best_summary: np.ndarray | None = None
     best = (-1.0, 0, config.lambdas[0])  # (validation HR@100, step, λ)
     lam = config.lambdas[0]
-    last_loss = float("nan")
+    last_loss = last_hr10 = float("nan")
     stopped: str | None = None
     started = time.perf_counter()
     bar = tqdm(total=config.steps, desc=f"Distill-CF μ={config.budget} on {dataset.name}", disable=not progress, unit="step")
@@ -217,7 +217,7 @@ def distill(dataset: Dataset, config: DistillConfig = DistillConfig(), *, seed: 
                 history[name].append(value)
             if hr100 > best[0]:
                 best, best_summary = (hr100, step, lam), summary
-            bar.set_postfix({"loss": f"{last_loss:.4f}", "val HR@10": f"{hr10:.2f}", "λ": f"{lam:g}"})
+            last_hr10 = hr10
             if step - best[1] >= config.patience:
                 stopped = f"no better validation HR@100 for {step - best[1]} steps (patience {config.patience})"
                 break
@@ -233,6 +233,7 @@ def distill(dataset: Dataset, config: DistillConfig = DistillConfig(), *, seed: 
             config=config, optimizer=optimizer,
         )
         last_loss = float(loss)
+        bar.set_postfix({"loss": f"{last_loss:.4f}", "val HR@10": f"{last_hr10:.2f}", "λ": f"{lam:g}"}, refresh=False)
         bar.update(1)
         if not np.isfinite(last_loss):
             stopped = f"non-finite loss ({last_loss}) at step {step + 1}; kept the best summary so far (step {best[1]})"
