@@ -137,3 +137,20 @@ def test_python_dash_m_runs_without_a_traceback(tmp_path: Path) -> None:
     )
     assert completed.returncode == 2
     assert completed.stderr.startswith("error:") and "Traceback" not in completed.stderr
+
+
+def test_negative_seed_is_refused(data_file: Path) -> None:
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--data-file", str(data_file), "--seed", "-1"])
+
+
+def test_a_dataset_without_validation_interactions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "short.csv"
+    path.write_text("user,item\n" + "".join(f"{u},{i}\n" for u in range(30) for i in range(u % 5, u % 5 + 5)))
+    assert main(["evaluate", "--data-file", str(path), "--no-progress"]) == 2
+    assert "no validation interactions" in capsys.readouterr().err
+
+
+def test_output_into_an_unwritable_place_is_refused_before_work(data_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", "--data-file", str(data_file), "--output", str(tmp_path), "--no-progress"]) == 2
+    assert "is a folder" in capsys.readouterr().err

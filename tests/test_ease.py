@@ -29,13 +29,16 @@ def test_ease_matches_definition(train: sp.csr_matrix, algebra: str) -> None:
         np.testing.assert_allclose(np.diag(np.asarray(fitted.weights)), 0.0)
 
 
-def test_ease_binarises_the_training_matrix(train: sp.csr_matrix) -> None:
-    weighted = train.copy()
-    weighted.data *= 3.0
+def test_ease_fits_a_continuous_summary_as_it_is(train: sp.csr_matrix) -> None:
+    # A Distill-CF summary is continuous in [0, 1]: EASE must use its values, not binarise them.
+    rng = np.random.default_rng(3)
+    summary = rng.random((12, 30)) * (rng.random((12, 30)) < 0.6)
+    fitted = next(EASE(lambdas=(3.0,), dtype="float64").fit_grid(sp.csr_matrix(summary)))
+    precision = np.linalg.inv(summary.T @ summary + 3.0 * np.eye(30))
+    weights = -precision / np.diag(precision)
+    np.fill_diagonal(weights, 0.0)
     users = np.arange(5)
-    plain = next(EASE(lambdas=(10.0,)).fit_grid(train)).score(users, train[users])
-    scaled = next(EASE(lambdas=(10.0,)).fit_grid(weighted)).score(users, train[users])
-    np.testing.assert_allclose(plain, scaled)
+    np.testing.assert_allclose(fitted.score(users, train[users]), train[users].toarray() @ weights, rtol=1e-8, atol=1e-10)
 
 
 def test_poprec_scores_items_by_training_count(train: sp.csr_matrix) -> None:

@@ -157,3 +157,18 @@ def test_cli_budget_curve(data_file: Path, tmp_path: Path, capsys: pytest.Captur
     printed = capsys.readouterr().out
     assert "user-rns" in printed and "rows in" in printed
     assert main(["budget-curve", "--data-file", str(data_file), "--samplers", "user-rns", "--output", str(tmp_path / "x.txt")]) == 2
+
+
+def test_a_foreign_output_file_is_refused_not_overwritten(dataset, tmp_path: Path) -> None:
+    output = tmp_path / "mine.csv"
+    output.write_text("a,b\n1,2\n")
+    with pytest.raises(WorkbenchError, match="not a budget-curve file"):
+        budget_curve(dataset, small_curve(), output, progress=False)
+    assert output.read_text() == "a,b\n1,2\n"
+
+
+def test_negative_seeds_are_refused() -> None:
+    from workbench.experiments import parse_seeds
+
+    with pytest.raises(WorkbenchError, match="≥ 0"):
+        parse_seeds("1,-2")

@@ -129,3 +129,19 @@ def test_rows_of_a_sample_score_like_the_closed_form(train: sp.csr_matrix) -> No
         fitted = next(InfiniteAE(lambdas=(5.0,), dtype="float64").fit_grid(rows, row_users=owners))
         np.testing.assert_allclose(fitted.score(users, train), expected, rtol=1e-8, atol=1e-10)
         np.testing.assert_allclose(fitted.score(sampled[:4], train[sampled[:4]]), expected[sampled[:4]], rtol=1e-8, atol=1e-10)
+
+
+def test_users_and_context_must_agree(train: sp.csr_matrix) -> None:
+    fitted = next(InfiniteAE(lambdas=(1.0,)).fit_grid(train))
+    with pytest.raises(WorkbenchError, match="3 entries but context has 2 rows"):
+        fitted.score(np.arange(3), train[:2])
+    with pytest.raises(WorkbenchError, match="≥ 0"):
+        fitted.score(np.array([-1]), train[:1])
+
+
+def test_a_factorisation_that_fails_is_a_user_error() -> None:
+    # duplicated rows make K singular; at a λ of 1e-12 float32 cannot factorise it
+    rows = random_binary_matrix(30, 20, 0.2, seed=8)
+    duplicated = sp.vstack([rows, rows]).tocsr()
+    with pytest.raises(WorkbenchError, match="larger λ"):
+        list(InfiniteAE(lambdas=(1e-12,)).fit_grid(duplicated))

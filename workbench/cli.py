@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +30,29 @@ def _float_list(text: str) -> tuple[float, ...]:
     return values
 
 
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {value}")
+    return value
+
+
+def check_output_path(path: Path | None) -> None:
+    """Refuse, before any work, an --output that is a folder or lies where nothing can be written."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise WorkbenchError(f"--output {path} is a folder; give a file name")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not os.access(parent, os.W_OK):
+        raise WorkbenchError(f"--output {path}: cannot write into {parent}")
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -43,7 +67,7 @@ def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", default="ml-1m", help="dataset name (see `workbench datasets`); default ml-1m")
     parser.add_argument("--data-file", type=Path, help="your own CSV/TSV/parquet of user,item[,rating] instead of --dataset")
     parser.add_argument("--data-dir", type=Path, help="folder with the datasets (default: $WORKBENCH_DATA, then a user cache)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for the split (where the dataset has none), AUC negatives and user support")
+    parser.add_argument("--seed", type=_non_negative_int, default=0, help="seed for the split (where the dataset has none), AUC negatives and user support")
 
 
 def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -193,7 +217,7 @@ def format_report(report: Any) -> str:
 def _write_json(path: Path, payload: Any) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(payload, indent=2, default=float) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(payload, indent=2, default=float, allow_nan=True) + "\n", encoding="utf-8")
     except OSError as error:
         raise WorkbenchError(f"--output {path}: cannot write the results ({error.strerror})") from None
     print(f"results written to {path}")
@@ -225,8 +249,7 @@ def _run_models(args: argparse.Namespace, models: Sequence[str]) -> list[Any]:
 
 
 def command_evaluate(args: argparse.Namespace) -> int:
-    if args.output is not None and args.output.is_dir():
-        raise WorkbenchError(f"--output {args.output} is a folder; give a file name such as results.json")
+    check_output_path(args.output)
     (report,) = _run_models(args, [args.model])
     if args.output is not None:
         _write_json(args.output, report.to_json())
@@ -234,7 +257,10 @@ def command_evaluate(args: argparse.Namespace) -> int:
 
 
 def command_reproduce(args: argparse.Namespace) -> int:
+    check_output_path(args.output)
     models = [name.strip() for name in args.models.split(",") if name.strip()]
+    if not models:
+        raise WorkbenchError(f"--models: expected comma-separated model names, got {args.models!r}")
     if args.lambdas is not None and len(models) > 1:
         raise WorkbenchError("--lambdas applies to one model; with --models give a single model or leave the default grids")
     reports = _run_models(args, models)
@@ -269,6 +295,7 @@ def command_distill(args: argparse.Namespace) -> int:
     from workbench.experiments import make_training_sample
 
     config = _distill_config(args)
+    check_output_path(args.output)
     dataset = _load(args)
     sample = make_training_sample(dataset, "distill-cf", args.budget, args.seed, distill_config=config, progress=not args.no_progress)
     path = _save_sample(sample, args.output)
@@ -283,6 +310,7 @@ def command_distill(args: argparse.Namespace) -> int:
 def command_sample(args: argparse.Namespace) -> int:
     from workbench.experiments import make_training_sample
 
+    check_output_path(args.output)
     dataset = _load(args)
     sample = make_training_sample(dataset, args.sampler, args.budget, args.seed)
     path = _save_sample(sample, args.output)

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 
 from workbench.data import Dataset
 from workbench.errors import WorkbenchError
-from workbench.metrics import EvaluationResult, evaluate_rankings, psp_item_weights, sample_auc_negatives
+from workbench.metrics import EvaluationResult, evaluate_rankings, metric_names, psp_item_weights, sample_auc_negatives
 from workbench.models.base import FittedRecommender, Recommender
 
 
@@ -46,6 +46,9 @@ class EvaluationConfig:
                 raise WorkbenchError(f"k must be a positive integer, got {k!r} in ks={self.ks!r}")
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
             raise WorkbenchError(f"batch_size must be a positive integer, got {self.batch_size!r}")
+        valid = metric_names(self.ks)
+        if self.selection_metric not in valid:
+            raise WorkbenchError(f"selection_metric must be one of {', '.join(valid)}, got {self.selection_metric!r}")
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,11 @@ def evaluate_model(
         row_users: with ``train``, the dataset user of each of its rows (−1 for synthetic rows).
         progress: show a progress bar over the grid.
     """
+    if dataset.validation.nnz == 0:
+        raise WorkbenchError(
+            f"dataset {dataset.name!r} has no validation interactions, so hyper-parameters cannot be chosen "
+            "(under the paper's split a user needs at least 10 interactions to get one)"
+        )
     started = time.perf_counter()
     data = EvaluationData.prepare(dataset, seed=seed, config=config)
     fit_on = dataset.train if train is None else train

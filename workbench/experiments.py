@@ -34,7 +34,11 @@ from workbench.samplers import SAMPLER_NAMES, Budget, TrainingSample, build_samp
 EXPERIMENT_SAMPLERS: tuple[str, ...] = (*SAMPLER_NAMES, "distill-cf")
 FULL_DATA = "full"
 POINT_COLUMNS = ("dataset", "sampler", "budget", "seed", "model")
-COLUMNS = (*POINT_COLUMNS, "split", "metric", "value", "fraction_users", "fraction_interactions", "seconds")
+COLUMN_TYPES = {
+    "dataset": "string", "sampler": "string", "budget": "string", "seed": "int64", "model": "string", "split": "string",
+    "metric": "string", "value": "float64", "fraction_users": "float64", "fraction_interactions": "float64", "seconds": "float64",
+}
+COLUMNS = tuple(COLUMN_TYPES)
 
 
 def check_sampler(name: str) -> str:
@@ -113,22 +117,29 @@ class BudgetCurveConfig:
 def read_results(path: Path) -> pd.DataFrame:
     """The rows already in ``path`` (parquet or CSV by extension); empty when it does not exist."""
     if not path.exists():
-        return pd.DataFrame(columns=list(COLUMNS))
+        return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in COLUMN_TYPES.items()})
     try:
-        return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+        frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
     except Exception as error:  # a file we cannot read must not be overwritten
         raise WorkbenchError(f"{path}: cannot read the results already there ({error}); move it away or fix it") from None
+    missing = [column for column in COLUMNS if column not in frame.columns]
+    if missing:
+        raise WorkbenchError(f"{path} is not a budget-curve file: it lacks the columns {', '.join(missing)}; use another --output")
+    return frame.astype(COLUMN_TYPES)
 
 
 def write_results(frame: pd.DataFrame, path: Path) -> None:
     """Write atomically (a temporary file renamed over ``path``), so an interruption never truncates it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    if path.suffix == ".parquet":
-        frame.to_parquet(temporary, index=False)
-    else:
-        frame.to_csv(temporary, index=False)
-    os.replace(temporary, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix == ".parquet":
+            frame.to_parquet(temporary, index=False)
+        else:
+            frame.to_csv(temporary, index=False)
+        os.replace(temporary, path)
+    except OSError as error:
+        raise WorkbenchError(f"--output {path}: cannot write the results ({error.strerror or error})") from None
 
 
 def evaluate_point(
@@ -163,7 +174,8 @@ def budget_curve(
     if output.suffix not in (".parquet", ".csv"):
         raise WorkbenchError(f"--output {output}: expected a .parquet or .csv file")
     frame = read_results(output)
-    done = set(frame[list(POINT_COLUMNS)].astype({"seed": int}).itertuples(index=False, name=None)) if len(frame) else set()
+    write_results(frame, output)  # fail now, not after the first (possibly hour-long) point
+    done = set(frame[list(POINT_COLUMNS)].itertuples(index=False, name=None))
     todo = [point for point in config.points() if (dataset.name, *point) not in done]
     failures: list[str] = []
     bar = tqdm(todo, desc=f"budget curve on {dataset.name}", disable=not progress, unit="point")
@@ -180,7 +192,7 @@ def budget_curve(
             if not isinstance(error, WorkbenchError):
                 tqdm.write(traceback.format_exc(limit=3))
             continue
-        frame = pd.concat([frame, pd.DataFrame(rows, columns=list(COLUMNS))], ignore_index=True)
+        frame = pd.concat([frame, pd.DataFrame(rows, columns=list(COLUMNS)).astype(COLUMN_TYPES)], ignore_index=True)
         write_results(frame, output)
     return frame, failures
 
@@ -203,9 +215,12 @@ def parse_list(text: str, parameter: str) -> tuple[str, ...]:
 
 def parse_seeds(text: str) -> tuple[int, ...]:
     try:
-        return tuple(int(part) for part in parse_list(text, "--seeds"))
+        seeds = tuple(int(part) for part in parse_list(text, "--seeds"))
     except ValueError:
         raise WorkbenchError(f"--seeds: expected comma-separated integers such as 1,2,3, got {text!r}") from None
+    if min(seeds) < 0:
+        raise WorkbenchError(f"--seeds: seeds must be ≥ 0, got {min(seeds)}")
+    return seeds
 
 
 __all__: Sequence[str] = (

@@ -7,8 +7,8 @@ real training rows (all users, or a random batch of b), and takes an Adam step (
 rate 0.04). Every ``evaluate_every`` steps a summary is drawn, ∞-AE is fitted on it for every λ of
 the inner grid, and validation HR@100 over all users picks the λ the loss uses from then on; the
 summary kept is the one drawn at the best validation step. Step 0 evaluates the μ real users the
-logits start from (as the authors' code does), so the result is never worse on validation than
-User RNS with the same users. Training stops after ``steps`` steps,
+logits start from (as the authors' code does): when no later draw beats them, those binary rows
+are the result. Training stops after ``steps`` steps,
 after ``patience`` steps without a better validation HR@100, or at a non-finite loss (the best
 summary so far is kept and the step is reported). The PRNG key is split explicitly, once per update.
 """
@@ -32,6 +32,7 @@ from workbench.distill.loss import distillation_loss
 from workbench.errors import WorkbenchError
 from workbench.evaluation import EvaluationConfig, EvaluationData, evaluate_fitted
 from workbench.models.infinite_ae import InfiniteAE, check_lambdas
+from workbench.memory import require_memory
 from workbench.ntk import NTKConfig
 
 INNER_LAMBDAS: tuple[float, ...] = (1e-5, 1e-3, 0.1, 1.0, 5.0, 50.0)
@@ -169,7 +170,14 @@ def _choose_lambda(summary: np.ndarray, data: EvaluationData, config: DistillCon
     model = InfiniteAE(lambdas=config.lambdas, ntk=config.ntk)
     evaluation = EvaluationConfig()
     best = (config.lambdas[0], -1.0, -1.0)
-    for fitted in model.fit_grid(matrix, seed=seed, row_users=np.full(matrix.shape[0], -1)):
+    fits = model.fit_grid(matrix, seed=seed, row_users=np.full(matrix.shape[0], -1))
+    while True:
+        try:
+            fitted = next(fits)
+        except StopIteration:
+            break
+        except WorkbenchError:  # K + λ̃I not positive definite in float32 at a tiny λ: that λ is out
+            continue
         metrics = evaluate_fitted(fitted, data, "validation", evaluation).metrics
         if metrics["HR@100"] > best[2]:
             best = (fitted.lam, metrics["HR@10"], metrics["HR@100"])
@@ -185,6 +193,13 @@ def distill(dataset: Dataset, config: DistillConfig = DistillConfig(), *, seed: 
             f"budget μ = {config.budget} synthetic users is larger than dataset {dataset.name!r}, "
             f"which has {len(active)} users with training data"
         )
+    if dataset.validation.nnz == 0:
+        raise WorkbenchError(f"dataset {dataset.name!r} has no validation interactions: Distill-CF chooses its λ on them")
+    require_memory(
+        f"Distill-CF's dense targets ({dataset.n_users:,} users x {dataset.n_items:,} items, float32)",
+        4 * dataset.n_users * dataset.n_items + 16 * config.budget * dataset.n_items,
+        instead="Use fewer items or a machine with more memory.",
+    )
     if config.target_batch is not None and config.target_batch > dataset.n_users:
         raise WorkbenchError(f"target_batch = {config.target_batch} is larger than the {dataset.n_users} users")
     rng = np.random.default_rng(seed)
@@ -232,11 +247,14 @@ def distill(dataset: Dataset, config: DistillConfig = DistillConfig(), *, seed: 
             logits, optimizer_state, step_key, targets, jnp.asarray(lam, jnp.float32), mean_user_size,
             config=config, optimizer=optimizer,
         )
-        last_loss = float(loss)
+        last_loss = float(loss) if bool(jnp.isfinite(logits).all()) else float("nan")
         bar.set_postfix({"loss": f"{last_loss:.4f}", "val HR@10": f"{last_hr10:.2f}", "λ": f"{lam:g}"}, refresh=False)
         bar.update(1)
         if not np.isfinite(last_loss):
-            stopped = f"non-finite loss ({last_loss}) at step {step + 1}; kept the best summary so far (step {best[1]})"
+            stopped = (
+                f"non-finite loss or logits at step {step + 1}; "
+                f"kept the best summary so far (step {best[1]})"
+            )
             break
     bar.close()
     assert best_summary is not None  # step 0 is always evaluated

@@ -1,6 +1,7 @@
 """EASE (Steck, WWW 2019): a linear item-item autoencoder with a zero diagonal, in closed form.
 
-With the binary training matrix X (n_users, n_items) and G = XᵀX::
+With the training matrix X (n_rows, n_items) — binary for real data, continuous in [0, 1] for a
+Distill-CF summary, used as it is — and G = XᵀX::
 
     P = (G + λI)⁻¹;   B_ij = −P_ij / P_jj  (i ≠ j),   B_jj = 0;   scores(Q) = Q·B
 
@@ -64,13 +65,17 @@ class EASE:
             instead="EASE needs several item x item matrices; drop rare items or use a GPU with more memory.",
         )
         algebra = dense_algebra(self.linear_algebra)
-        binary = train.copy()
-        binary.data[:] = 1
-        item_gram = (binary.T @ binary).toarray()
+        item_gram = (train.T @ train).toarray()  # real data is binary; a summary keeps its values
         for lam in self.lambdas:
             with precision_scope(dtype):
                 gram = algebra.asarray(item_gram, dtype)
-                precision_matrix = algebra.to_numpy(algebra.inverse_from_cholesky(algebra.cholesky(gram, lam)))
+                try:
+                    precision_matrix = algebra.to_numpy(algebra.inverse_from_cholesky(algebra.cholesky(gram, lam)))
+                except np.linalg.LinAlgError:
+                    raise WorkbenchError(
+                        f"EASE: XᵀX + λI is not numerically positive definite at λ = {lam:g} ({self.dtype}); "
+                        "use a larger λ or float64"
+                    ) from None
                 weights = -precision_matrix / np.diag(precision_matrix)[None, :]
                 np.fill_diagonal(weights, 0.0)
                 fitted = FittedEASE(lam=lam, weights=algebra.asarray(weights, dtype), algebra_name=algebra.name)

@@ -119,6 +119,9 @@ class InfiniteAE:
             MemoryBudgetError: before allocating, when the kernel and its companions would not fit.
         """
         train = check_train_matrix(train)
+        owners = np.arange(train.shape[0]) if row_users is None else np.asarray(row_users, dtype=np.int64)
+        if owners.shape != (train.shape[0],):
+            raise WorkbenchError(f"row_users must have one entry per training row ({train.shape[0]}), got shape {owners.shape}")
         support_users = self.select_support(train.shape[0], seed)
         n_support, n_items = len(support_users), train.shape[1]
         dtype = np.dtype(self.dtype)
@@ -141,10 +144,7 @@ class InfiniteAE:
                 gram, squared_norms, squared_norms, n_features=n_items, config=self.ntk
             )
             kernel = algebra.asarray(kernel, dtype) if algebra.name == "scipy" else kernel
-            mean_diagonal = float(np.trace(algebra.to_numpy(kernel))) / n_support
-        owners = np.arange(train.shape[0]) if row_users is None else np.asarray(row_users, dtype=np.int64)
-        if owners.shape != (train.shape[0],):
-            raise WorkbenchError(f"row_users must have one entry per training row ({train.shape[0]}), got shape {owners.shape}")
+            mean_diagonal = float(kernel.trace()) / n_support
         support_owners = owners[support_users]
         real = support_owners >= 0
         position = np.full(int(owners.max(initial=-1)) + 1, -1, dtype=np.int64)
@@ -164,7 +164,13 @@ class InfiniteAE:
         for lam in self.lambdas:
             shift = lam * mean_diagonal
             with precision_scope(self.dtype):
-                factor = algebra.cholesky(kernel, shift)
+                try:
+                    factor = algebra.cholesky(kernel, shift)
+                except np.linalg.LinAlgError:
+                    raise WorkbenchError(
+                        f"∞-AE: K + λ̃I is not numerically positive definite at λ = {lam:g} (λ̃ = {shift:.3g}, "
+                        f"{self.dtype}); use a larger λ or float64"
+                    ) from None
                 dual = algebra.cholesky_solve(factor, support)
                 del factor
             yield FittedInfiniteAE(lam=lam, shift=shift, dual=dual, state=shared)
@@ -206,9 +212,13 @@ class FittedInfiniteAE:
 
     def score(self, users: np.ndarray, context: sp.csr_matrix) -> np.ndarray:
         """Scores (b, n_items) for ``users`` with ``context`` rows (b, n_items); see the module doc."""
-        users = np.asarray(users)
+        users = np.asarray(users, dtype=np.int64)
         context = sp.csr_matrix(context)
         state = self.state
+        if users.ndim != 1 or len(users) != context.shape[0]:
+            raise WorkbenchError(f"users has {users.size} entries but context has {context.shape[0]} rows; give one row per user")
+        if len(users) and users.min() < 0:
+            raise WorkbenchError(f"user indices must be ≥ 0, got {int(users.min())}")
         if context.shape[1] != state.support_sparse.shape[1]:
             raise WorkbenchError(
                 f"context has {context.shape[1]} items but ∞-AE was fitted on {state.support_sparse.shape[1]}"
