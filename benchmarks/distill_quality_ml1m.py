@@ -34,7 +34,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from workbench.data import load_dataset
-    from workbench.distill import DistillConfig, distill
+    from workbench.distill import SUMMARY_LAMBDAS, DistillConfig, distill
+    from workbench.samplers import build_sample
     from workbench.evaluation import evaluate_model
     from workbench.models import InfiniteAE
 
@@ -44,7 +45,10 @@ def main() -> None:
     started = time.perf_counter()
     result = distill(dataset, config, seed=args.seed)
     distill_seconds = time.perf_counter() - started
-    report = evaluate_model(InfiniteAE(), dataset, seed=args.seed, train=sp.csr_matrix(result.summary),
+    stem = f"distill_quality_ml1m.mu{args.budget}.tau{args.temperature:g}.steps{args.steps}"
+    build_sample(result.summary, np.full(args.budget, -1), train=dataset.train, sampler="distill-cf",
+                 budget=str(args.budget), seed=args.seed).save(HERE / "results" / f"{stem}.npz")  # git-ignored
+    report = evaluate_model(InfiniteAE(lambdas=SUMMARY_LAMBDAS), dataset, seed=args.seed, train=sp.csr_matrix(result.summary),
                             row_users=np.full(args.budget, -1), progress=False)
     payload = {
         "question": "∞-AE on a Distill-CF summary of ML-1M: test metrics",
@@ -58,7 +62,7 @@ def main() -> None:
         "test": report.test,
         "validation": report.validation,
     }
-    output = args.output or HERE / "results" / f"distill_quality_ml1m.mu{args.budget}.steps{args.steps}.json"
+    output = args.output or HERE / "results" / f"{stem}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(payload, indent=2, default=float) + "\n")
     print(json.dumps({k: payload[k] for k in ("best_step", "stopped", "downstream_lambda", "distill_seconds")}, default=float))

@@ -235,8 +235,11 @@ def _run_models(args: argparse.Namespace, models: Sequence[str]) -> list[Any]:
     if getattr(args, "train_on", None) is not None:
         from workbench.samplers import load_sample
 
+        from workbench.experiments import model_for
+
         sample = load_sample(args.train_on, expected_items=dataset.n_items)
         train, row_users = sample.matrix, sample.row_users
+        model_objects = [model_for(model.name, sample.sampler, **_model_options(args, model.name)) for model in model_objects]
         print(f"training on {args.train_on}: {sample.sampler} at {sample.budget} (seed {sample.seed}), "
               f"{sample.n_rows:,} rows, {100 * sample.fraction_users:.2f} % of users")
     reports = []

@@ -25,7 +25,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from workbench.data import Dataset
-from workbench.distill import DistillConfig, distill
+from workbench.distill import SUMMARY_LAMBDAS, DistillConfig, distill
 from workbench.errors import WorkbenchError
 from workbench.evaluation import evaluate_model
 from workbench.models import MODEL_NAMES, make_model
@@ -142,6 +142,13 @@ def write_results(frame: pd.DataFrame, path: Path) -> None:
         raise WorkbenchError(f"--output {path}: cannot write the results ({error.strerror or error})") from None
 
 
+def model_for(model_name: str, sampler: str, **options: Any) -> Any:
+    """The model trained on a sampler's output: ∞-AE on a Distill-CF summary searches ``SUMMARY_LAMBDAS``."""
+    if model_name == "infinite-ae" and sampler == "distill-cf" and "lambdas" not in options:
+        options["lambdas"] = SUMMARY_LAMBDAS
+    return make_model(model_name, **options)
+
+
 def evaluate_point(
     dataset: Dataset, sampler: str, budget: str, seed: int, model_name: str, distill_config: DistillConfig, progress: bool
 ) -> list[dict[str, Any]]:
@@ -154,7 +161,7 @@ def evaluate_point(
         sample = make_training_sample(dataset, sampler, budget, seed, distill_config=distill_config, progress=progress)
         train, row_users = sample.matrix, sample.row_users
         fraction_users, fraction_interactions = sample.fraction_users, sample.fraction_interactions
-    report = evaluate_model(make_model(model_name), dataset, seed=seed, train=train, row_users=row_users, progress=False)
+    report = evaluate_model(model_for(model_name, sampler), dataset, seed=seed, train=train, row_users=row_users, progress=False)
     seconds = time.perf_counter() - started
     rows = []
     for split, metrics in (("validation", report.validation), ("test", report.test)):

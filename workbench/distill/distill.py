@@ -36,6 +36,9 @@ from workbench.memory import require_memory
 from workbench.ntk import NTKConfig
 
 INNER_LAMBDAS: tuple[float, ...] = (1e-5, 1e-3, 0.1, 1.0, 5.0, 50.0)
+#: ∞-AE's λ grid for a model fitted on a summary: the inner grid with ∞-AE's own. A summary's best
+#: λ is often far below 1 (1e-5 … 1e-3 on ML-1M), outside ∞-AE's default grid for real data.
+SUMMARY_LAMBDAS: tuple[float, ...] = (1e-5, 1e-3, 0.1, 1.0, 5.0, 20.0, 50.0, 100.0)
 
 
 @dataclass(frozen=True)
