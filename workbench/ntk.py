@@ -81,7 +81,8 @@ def ntk_from_inner_products(
             θ = 0 exactly, uses the closed form Eφ = Σ(x,x)/2, Eφ' = 1/2 instead of arccos(1).
         differentiable: for gradients (Distill-CF): arccos' slope is infinite at a cosine of ±1, so
             the cosine is capped at 1 − 1e-6 off the diagonal and the diagonal of a self kernel
-            never goes through arccos. Values change only for rows within 1e-6 of parallel.
+            never goes through arccos. Values change only for rows within 1e-6 of parallel. (Only
+            the upper end is capped: with non-negative inputs the cosine is never near −1.)
 
     Returns:
         (a, b) NTK(x_i, y_j), in the dtype of ``cross``.
@@ -118,8 +119,9 @@ def ntk_from_inner_products(
 def ntk(x: jax.Array, y: jax.Array, config: NTKConfig = NTKConfig()) -> jax.Array:
     """NTK(x_i, y_j) for dense rows x (a, d) and y (b, d); returns (a, b) in their dtype.
 
-    A direct, single-code-path version (JAX only) for small inputs, tests and Distill-CF;
-    ∞-AE on large data goes through :mod:`workbench.linalg` for the Gram matrix instead.
+    A direct, single-code-path version (JAX only) for small inputs and tests; ∞-AE on large data
+    goes through :mod:`workbench.linalg` for the Gram matrix, and Distill-CF through
+    :func:`workbench.distill.loss.summary_kernels`.
     """
     x = jnp.asarray(x)
     y = jnp.asarray(y)

@@ -198,6 +198,10 @@ def distill(dataset: Dataset, config: DistillConfig = DistillConfig(), *, seed: 
         )
     if dataset.validation.nnz == 0:
         raise WorkbenchError(f"dataset {dataset.name!r} has no validation interactions: Distill-CF chooses its λ on them")
+    if config.budget * dataset.n_items >= 2**32:
+        raise WorkbenchError(
+            f"budget μ = {config.budget} x {dataset.n_items} items exceeds the 2^32 entries the Gumbel noise can address"
+        )
     require_memory(
         f"Distill-CF's dense targets ({dataset.n_users:,} users x {dataset.n_items:,} items, float32)",
         4 * dataset.n_users * dataset.n_items + 16 * config.budget * dataset.n_items,

@@ -61,7 +61,7 @@ class EASE:
         require_memory(
             f"EASE on {n_items:,} items ({self.dtype}: {n_items:,} x {n_items:,} matrices of "
             f"{format_bytes(n_items * n_items * dtype.itemsize)})",
-            4 * n_items * n_items * dtype.itemsize,
+            7 * n_items * n_items * dtype.itemsize,  # Gram, factor, inverse, its symmetrised copies, weights
             instead="EASE needs several item x item matrices; drop rare items or use a GPU with more memory.",
         )
         algebra = dense_algebra(self.linear_algebra)
