@@ -26,7 +26,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=int, default=500)
     parser.add_argument("--steps", type=int, default=500)
-    parser.add_argument("--temperature", type=float, default=10.0)
+    parser.add_argument("--temperature", type=float, default=5.0)
     parser.add_argument("--draws", type=int, default=200)
     parser.add_argument("--evaluate-every", type=int, default=25)
     parser.add_argument("--seed", type=int, default=42)

@@ -90,7 +90,7 @@ def _positive_float(text: str) -> float:
 
 
 def _add_distill_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--tau", type=float, default=10.0, help="Distill-CF: Gumbel-softmax temperature τ (10)")
+    parser.add_argument("--tau", type=float, default=5.0, help="Distill-CF: Gumbel-softmax temperature τ (5)")
     parser.add_argument("--draws", type=_positive_int, default=200, help="Distill-CF: Gumbel draws γ per synthetic user (200)")
     parser.add_argument("--steps", type=int, default=500, help="Distill-CF: at most this many Adam steps (500)")
     parser.add_argument("--learning-rate", type=_positive_float, default=0.04, help="Distill-CF: Adam's learning rate (0.04)")
