@@ -172,3 +172,24 @@ def test_negative_seeds_are_refused() -> None:
 
     with pytest.raises(WorkbenchError, match="≥ 0"):
         parse_seeds("1,-2")
+
+
+def test_other_distill_settings_recompute_only_distill_points(dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    output = tmp_path / "curve.parquet"
+    config = BudgetCurveConfig(samplers=("user-rns", "distill-cf"), budgets=("20%",), models=("poprec",), seeds=(1,), distill=TINY_DISTILL)
+    budget_curve(dataset, config, output, progress=False)
+    real = experiments.evaluate_point
+    recomputed: list[str] = []
+
+    def counting(dataset, sampler, *rest):
+        recomputed.append(sampler)
+        return real(dataset, sampler, *rest)
+
+    monkeypatch.setattr(experiments, "evaluate_point", counting)
+    budget_curve(dataset, config, output, progress=False)
+    assert recomputed == []
+    hotter = BudgetCurveConfig(samplers=config.samplers, budgets=config.budgets, models=config.models, seeds=config.seeds,
+                               distill=DistillConfig(draws=4, steps=4, evaluate_every=2, temperature=2.0))
+    frame, _ = budget_curve(dataset, hotter, output, progress=False)
+    assert recomputed == ["distill-cf"]
+    assert frame[frame["sampler"] == "distill-cf"]["settings"].nunique() == 2

@@ -12,6 +12,7 @@ the sampler name ``full``.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import time
 import traceback
@@ -33,9 +34,10 @@ from workbench.samplers import SAMPLER_NAMES, Budget, TrainingSample, build_samp
 
 EXPERIMENT_SAMPLERS: tuple[str, ...] = (*SAMPLER_NAMES, "distill-cf")
 FULL_DATA = "full"
-POINT_COLUMNS = ("dataset", "sampler", "budget", "seed", "model")
+POINT_COLUMNS = ("dataset", "sampler", "budget", "seed", "model", "settings")
 COLUMN_TYPES = {
-    "dataset": "string", "sampler": "string", "budget": "string", "seed": "int64", "model": "string", "split": "string",
+    "dataset": "string", "sampler": "string", "budget": "string", "seed": "int64", "model": "string",
+    "settings": "string", "split": "string",
     "metric": "string", "value": "float64", "fraction_users": "float64", "fraction_interactions": "float64", "seconds": "float64",
 }
 COLUMNS = tuple(COLUMN_TYPES)
@@ -122,6 +124,9 @@ def read_results(path: Path) -> pd.DataFrame:
         frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
     except Exception as error:  # a file we cannot read must not be overwritten
         raise WorkbenchError(f"{path}: cannot read the results already there ({error}); move it away or fix it") from None
+    if "settings" not in frame.columns:  # files written before the column existed: no Distill-CF settings
+        frame["settings"] = ""
+    frame["settings"] = frame["settings"].astype("string").fillna("")
     missing = [column for column in COLUMNS if column not in frame.columns]
     if missing:
         raise WorkbenchError(f"{path} is not a budget-curve file: it lacks the columns {', '.join(missing)}; use another --output")
@@ -140,6 +145,19 @@ def write_results(frame: pd.DataFrame, path: Path) -> None:
         os.replace(temporary, path)
     except OSError as error:
         raise WorkbenchError(f"--output {path}: cannot write the results ({error.strerror or error})") from None
+
+
+def point_settings(sampler: str, distill_config: DistillConfig) -> str:
+    """What else made a point, beyond its key: Distill-CF's settings as JSON ("" for other samplers).
+
+    Part of the resume key, so that re-running with other Distill-CF settings recomputes those points
+    instead of mixing two configurations in one file.
+    """
+    if sampler != "distill-cf":
+        return ""
+    settings = dataclasses.asdict(distill_config)
+    settings.pop("budget")  # the budget is its own column
+    return json.dumps(settings, sort_keys=True)
 
 
 def model_for(model_name: str, sampler: str, **options: Any) -> Any:
@@ -168,6 +186,7 @@ def evaluate_point(
         for metric, value in metrics.items():
             rows.append({
                 "dataset": dataset.name, "sampler": sampler, "budget": budget, "seed": seed, "model": model_name,
+                "settings": point_settings(sampler, distill_config),
                 "split": split, "metric": metric, "value": float(value), "fraction_users": float(fraction_users),
                 "fraction_interactions": float(fraction_interactions), "seconds": seconds,
             })
@@ -183,7 +202,10 @@ def budget_curve(
     frame = read_results(output)
     write_results(frame, output)  # fail now, not after the first (possibly hour-long) point
     done = set(frame[list(POINT_COLUMNS)].itertuples(index=False, name=None))
-    todo = [point for point in config.points() if (dataset.name, *point) not in done]
+    todo = [
+        point for point in config.points()
+        if (dataset.name, *point, point_settings(point[0], config.distill)) not in done
+    ]
     failures: list[str] = []
     bar = tqdm(todo, desc=f"budget curve on {dataset.name}", disable=not progress, unit="point")
     for sampler, budget, seed, model in bar:
