@@ -36,7 +36,7 @@ def main() -> None:
     import optax
 
     from workbench.data import load_dataset
-    from workbench.distill.distill import DistillConfig, _choose_lambda, _update, draw_summary
+    from workbench.distill.distill import DistillConfig, choose_inner_lambda, update_step, draw_summary
     from workbench.evaluation import EvaluationConfig, EvaluationData
 
     dataset = load_dataset("ml-1m")
@@ -53,7 +53,7 @@ def main() -> None:
 
     def step(logits, state, key):
         key, step_key = jax.random.split(key)
-        logits, state, loss = _update(logits, state, step_key, targets, lam, mean_size, config=config, optimizer=optimizer)
+        logits, state, loss = update_step(logits, state, step_key, targets, lam, mean_size, config=config, optimizer=optimizer)
         loss.block_until_ready()
         return logits, state, key, float(loss)
 
@@ -68,7 +68,7 @@ def main() -> None:
     data = EvaluationData.prepare(dataset, seed=0, config=EvaluationConfig())
     started = time.perf_counter()
     summary = np.asarray(draw_summary(logits, key, config))
-    _choose_lambda(summary, data, config, 0)
+    choose_inner_lambda(summary, data, config, 0)
     evaluation_seconds = time.perf_counter() - started
 
     payload = {

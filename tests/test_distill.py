@@ -91,7 +91,7 @@ def test_budget_larger_than_the_dataset_is_refused(dataset) -> None:
 
 def test_a_non_finite_loss_stops_and_keeps_the_best_summary(dataset, monkeypatch: pytest.MonkeyPatch) -> None:
     distill_module = importlib.import_module("workbench.distill.distill")  # the module, not the function
-    real_update = distill_module._update
+    real_update = distill_module.update_step
     calls = {"n": 0}
 
     def update_that_diverges(*args, **kwargs):
@@ -99,7 +99,7 @@ def test_a_non_finite_loss_stops_and_keeps_the_best_summary(dataset, monkeypatch
         calls["n"] += 1
         return logits, state, (jnp.asarray(jnp.nan) if calls["n"] == 6 else loss)
 
-    monkeypatch.setattr(distill_module, "_update", update_that_diverges)
+    monkeypatch.setattr(distill_module, "update_step", update_that_diverges)
     result = distill(dataset, SMALL, seed=1, progress=False)
     assert result.stopped is not None and "step 6" in result.stopped
     assert np.isfinite(result.summary).all() and result.best_step in (0, 4)

@@ -147,7 +147,7 @@ def draw_summary(logits: jax.Array, key: jax.Array, config: DistillConfig) -> ja
 
 
 @partial(jax.jit, static_argnames=("config", "optimizer"))
-def _update(
+def update_step(
     logits: jax.Array,
     optimizer_state: optax.OptState,
     key: jax.Array,
@@ -158,6 +158,8 @@ def _update(
     config: DistillConfig,
     optimizer: optax.GradientTransformation,
 ) -> tuple[jax.Array, optax.OptState, jax.Array]:
+    """One Adam step on the logits: (new logits, new optimiser state, the loss before the step)."""
+
     def objective(parameters: jax.Array) -> jax.Array:
         summary = draw_summary(parameters, key, config)
         return distillation_loss(summary, targets, lam, mean_user_size, config.cardinality_weight, config.ntk)
@@ -167,7 +169,7 @@ def _update(
     return optax.apply_updates(logits, updates), optimizer_state, loss
 
 
-def _choose_lambda(summary: np.ndarray, data: EvaluationData, config: DistillConfig, seed: int) -> tuple[float, float, float]:
+def choose_inner_lambda(summary: np.ndarray, data: EvaluationData, config: DistillConfig, seed: int) -> tuple[float, float, float]:
     """Fit ∞-AE on the summary for every inner λ; (λ, HR@10, HR@100) of the best validation HR@100."""
     matrix = sp.csr_matrix(summary)
     if matrix.nnz == 0:
@@ -236,7 +238,7 @@ def distill(dataset: Dataset, config: DistillConfig = DistillConfig(), *, seed: 
                 summary = np.asarray(logits)
             else:
                 summary = np.asarray(draw_summary(logits, jax.random.fold_in(evaluation_key, step), config))
-            lam, hr10, hr100 = _choose_lambda(summary, data, config, seed)
+            lam, hr10, hr100 = choose_inner_lambda(summary, data, config, seed)
             for name, value in zip(history, (step, last_loss, hr10, hr100, lam, time.perf_counter() - started)):
                 history[name].append(value)
             if hr100 > best[0]:
@@ -252,7 +254,7 @@ def distill(dataset: Dataset, config: DistillConfig = DistillConfig(), *, seed: 
             targets = targets_all
         else:
             targets = targets_all[jax.random.choice(batch_key, dataset.n_users, (config.target_batch,), replace=False)]
-        logits, optimizer_state, loss = _update(
+        logits, optimizer_state, loss = update_step(
             logits, optimizer_state, step_key, targets, jnp.asarray(lam, jnp.float32), mean_user_size,
             config=config, optimizer=optimizer,
         )

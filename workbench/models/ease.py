@@ -65,10 +65,10 @@ class EASE:
             instead="EASE needs several item x item matrices; drop rare items or use a GPU with more memory.",
         )
         algebra = dense_algebra(self.linear_algebra)
-        item_gram = (train.T @ train).toarray()  # real data is binary; a summary keeps its values
+        with precision_scope(dtype):  # real data is binary; a summary keeps its values
+            gram = algebra.asarray((train.T @ train).toarray(), dtype)  # once for the whole grid
         for lam in self.lambdas:
             with precision_scope(dtype):
-                gram = algebra.asarray(item_gram, dtype)
                 try:
                     precision_matrix = algebra.to_numpy(algebra.inverse_from_cholesky(algebra.cholesky(gram, lam)))
                 except np.linalg.LinAlgError:
