@@ -11,7 +11,7 @@ ifeq ($(origin WORKBENCH_DATA), undefined)
   endif
 endif
 
-.PHONY: setup demo test benchmark clean
+.PHONY: setup demo lab test benchmark clean
 
 setup: $(STAMP)
 
@@ -21,8 +21,14 @@ $(STAMP): pyproject.toml
 	uv pip install --quiet --compile-bytecode --python $(PYTHON) -e '.[test]'
 	@touch $(STAMP)
 
+# The main job: the data-budget notebook on ML-1M (a grid sized for a 2-core CPU), its executed copy
+# and a self-contained HTML report in reports/. Points are cached in reports/budget_curve.csv.
 demo: $(STAMP)
-	$(VENV)/bin/workbench reproduce --dataset ml-1m
+	$(VENV)/bin/workbench run notebooks/02_data_budget.ipynb --output-dir reports -p report_path 02_data_budget.html
+
+# JupyterLab on the notebooks (as root it needs --allow-root).
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 test: $(STAMP)
 	$(PYTHON) -m pytest

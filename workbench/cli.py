@@ -151,6 +151,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     datasets = commands.add_parser("datasets", help="list the datasets and where each was found")
     datasets.add_argument("--data-dir", type=Path, help="folder with the datasets")
+
+    run = commands.add_parser("run", help="execute a notebook with papermill; parameters are checked first")
+    run.add_argument("notebook", type=Path, help="the notebook (.ipynb), e.g. notebooks/02_data_budget.ipynb")
+    run.add_argument(
+        "-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+        help="set a parameter of the notebook's 'parameters' cell (repeatable); lists as a,b,c or [a, b]",
+    )
+    run.add_argument("--output-dir", type=Path, default=Path("runs"), help="where the executed notebook goes (default runs/)")
+    run.add_argument("--log-output", action="store_true", help="stream the notebook's output (progress bars) here")
+
+    sweep = commands.add_parser("sweep", help="execute a notebook over a parameter grid; re-running skips finished runs")
+    sweep.add_argument("notebook", type=Path, help="the notebook (.ipynb)")
+    sweep.add_argument("--grid", type=Path, required=True, help="YAML: {parameter: [values to try]}; runs = their product")
+    sweep.add_argument("--jobs", type=_positive_int, default=1, help="runs at once (default 1)")
+    sweep.add_argument("--output-dir", type=Path, default=Path("runs"), help="where executed notebooks go (default runs/)")
+    sweep.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
 
@@ -359,6 +375,49 @@ def command_datasets(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_run(args: argparse.Namespace) -> int:
+    from workbench.notebook_runs import check_parameters, notebook_parameters, parse_parameter_text, run_notebook
+
+    known = notebook_parameters(args.notebook)
+    parameters: dict[str, Any] = {}
+    for name, text in args.parameter:
+        if name not in known:
+            raise WorkbenchError(
+                f"-p {name}: notebook {args.notebook.name} has no parameter {name!r}; valid parameters: {', '.join(known)}"
+            )
+        parameters[name] = parse_parameter_text(known[name], text)
+    parameters = check_parameters(args.notebook, parameters)
+    output = args.output_dir / f"{args.notebook.stem}.ipynb"
+    print(f"running {args.notebook} → {output}", flush=True)
+    results = run_notebook(args.notebook, parameters, output, progress=True, log_output=args.log_output)
+    for name, value in results.items():
+        if name not in ("answer", "report") and (value is None or isinstance(value, (bool, int, float, str))):
+            print(f"  {name}: {value}")
+    if results.get("answer"):
+        print(f"\n{results['answer']}")
+    print(f"\nexecuted notebook: {output}")
+    if results.get("report"):
+        report = Path(results["report"])
+        print(f"report: {report if report.is_absolute() else output.parent / report}")
+    return 0
+
+
+def command_sweep(args: argparse.Namespace) -> int:
+    from workbench.notebook_runs import read_grid, sweep
+
+    runs = read_grid(args.grid)
+    finished, table = sweep(args.notebook, runs, args.output_dir, jobs=args.jobs, progress=not args.no_progress)
+    shown = table.drop(columns=["error"]) if "error" in table else table
+    print(shown.to_string(index=False, float_format=lambda value: f"{value:.4g}"))
+    folder = args.output_dir / args.notebook.stem
+    counts = {status: sum(run.status == status for run in finished) for status in ("done", "skipped", "failed")}
+    print(f"{counts['done']} run, {counts['skipped']} already complete, {counts['failed']} failed; table: {folder / 'results.csv'}")
+    for run in finished:
+        if run.status == "failed":
+            print(f"failed: {run.notebook.name}: {run.error}", file=sys.stderr)
+    return 1 if counts["failed"] else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -369,6 +428,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sample": command_sample,
         "budget-curve": command_budget_curve,
         "datasets": command_datasets,
+        "run": command_run,
+        "sweep": command_sweep,
     }
     try:
         return handlers[args.command](args)

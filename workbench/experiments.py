@@ -193,19 +193,25 @@ def evaluate_point(
     return rows
 
 
+def missing_points(frame: pd.DataFrame, dataset_name: str, config: BudgetCurveConfig) -> list[tuple[str, str, int, str]]:
+    """The points of ``config`` (sampler, budget, seed, model) that ``frame`` has no rows for."""
+    done = set(frame[list(POINT_COLUMNS)].itertuples(index=False, name=None))
+    return [
+        point for point in config.points()
+        if (dataset_name, *point, point_settings(point[0], config.distill)) not in done
+    ]
+
+
 def budget_curve(
-    dataset: Dataset, config: BudgetCurveConfig, output: Path, *, progress: bool = True
+    dataset: Dataset, config: BudgetCurveConfig, output: str | os.PathLike[str], *, progress: bool = True
 ) -> tuple[pd.DataFrame, list[str]]:
     """Run every point of the grid not yet in ``output``; returns (all rows, failures)."""
+    output = Path(output)
     if output.suffix not in (".parquet", ".csv"):
         raise WorkbenchError(f"--output {output}: expected a .parquet or .csv file")
     frame = read_results(output)
     write_results(frame, output)  # fail now, not after the first (possibly hour-long) point
-    done = set(frame[list(POINT_COLUMNS)].itertuples(index=False, name=None))
-    todo = [
-        point for point in config.points()
-        if (dataset.name, *point, point_settings(point[0], config.distill)) not in done
-    ]
+    todo = missing_points(frame, dataset.name, config)
     failures: list[str] = []
     bar = tqdm(todo, desc=f"budget curve on {dataset.name}", disable=not progress, unit="point")
     for sampler, budget, seed, model in bar:
@@ -253,5 +259,6 @@ def parse_seeds(text: str) -> tuple[int, ...]:
 
 
 __all__: Sequence[str] = (
-    "BudgetCurveConfig", "EXPERIMENT_SAMPLERS", "FULL_DATA", "budget_curve", "make_training_sample", "summarise_curve",
+    "BudgetCurveConfig", "EXPERIMENT_SAMPLERS", "FULL_DATA", "budget_curve", "make_training_sample", "missing_points",
+    "read_results", "summarise_curve",
 )

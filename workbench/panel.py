@@ -1,0 +1,211 @@
+"""An ipywidgets panel for "is more data needed?": pick a dataset, samplers, metric, model and a budget.
+
+The budget curve (:func:`workbench.figures.budget.budget_curve_figure`) and the answer text update on
+every change; the selected budget is marked on the curve. Points of the grid that the results file
+lacks can be computed with a button (a progress bar shows them; each is saved as soon as it is done,
+through :func:`workbench.experiments.budget_curve`, so the file is the cache).
+
+Every piece of logic is a method that works without a browser: setting a widget's ``value`` fires the
+same callbacks as a user would, and ``compute_button.click()`` computes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import ipywidgets as widgets
+import pandas as pd
+import plotly.graph_objects as go
+
+from workbench.budget_answer import answer, budget_percent, curve_table, full_data_value, point_sentence
+from workbench.data import Dataset, load_dataset
+from workbench.distill import DistillConfig
+from workbench.errors import WorkbenchError
+from workbench.experiments import EXPERIMENT_SAMPLERS, BudgetCurveConfig, budget_curve, missing_points, read_results
+from workbench.figures.budget import budget_curve_figure
+from workbench.figures.colours import sampler_label
+
+METRICS: tuple[str, ...] = ("HR@10", "HR@100", "NDCG@10", "NDCG@100", "PSP@10", "Recall@10", "AUC")
+
+
+def _in_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return get_ipython() is not None
+
+
+class BudgetPanel:
+    """The panel; ``panel.widget`` is what a notebook displays (``display(panel)`` also works).
+
+    Args:
+        results_path: the budget-curve results file (.csv or .parquet); created by the compute button.
+        datasets: dataset names offered.
+        samplers: samplers offered (all selected at first).
+        budgets: the budgets of the grid (the slider's stops); 100% is always computed as the reference.
+        seeds: seeds per point.
+        models: models offered (the first is selected).
+        distill_config: Distill-CF's settings for computed points (part of each point's identity).
+        load: how a dataset is loaded by name (default :func:`workbench.data.load_dataset`).
+        progress: show progress bars while computing.
+    """
+
+    def __init__(
+        self,
+        results_path: str | os.PathLike[str],
+        *,
+        datasets: Sequence[str] = ("ml-1m",),
+        samplers: Sequence[str] = ("distill-cf", "user-rns", "interaction-rns", "head-user", "svp-cf-user"),
+        budgets: Sequence[str] = ("1%", "2%", "10%"),
+        seeds: Sequence[int] = (1, 2, 3),
+        models: Sequence[str] = ("infinite-ae", "ease"),
+        metric: str = "HR@10",
+        distill_config: DistillConfig = DistillConfig(),
+        load: Callable[[str], Dataset] = load_dataset,
+        progress: bool = True,
+    ) -> None:
+        if not datasets or not samplers or not budgets or not seeds or not models:
+            raise WorkbenchError("BudgetPanel: datasets, samplers, budgets, seeds and models must each be non-empty")
+        for sampler in samplers:
+            if sampler not in EXPERIMENT_SAMPLERS:
+                raise WorkbenchError(f"BudgetPanel: unknown sampler {sampler!r}; valid samplers: {', '.join(EXPERIMENT_SAMPLERS)}")
+        if metric not in METRICS:
+            raise WorkbenchError(f"BudgetPanel: unknown metric {metric!r}; valid metrics: {', '.join(METRICS)}")
+        self.results_path = Path(results_path)
+        self.budgets = tuple(budget for budget in budgets if budget_percent(budget, 1.0) != 100.0)
+        if not self.budgets:
+            raise WorkbenchError("BudgetPanel: give at least one budget below 100%")
+        self.seeds = tuple(seeds)
+        self.distill_config = distill_config
+        self.load = load
+        self.progress = progress
+        self._datasets: dict[str, Dataset] = {}
+        self.frame = read_results(self.results_path)
+
+        self.dataset_dropdown = widgets.Dropdown(options=list(datasets), value=datasets[0], description="dataset")
+        self.sampler_select = widgets.SelectMultiple(
+            options=[(sampler_label(s), s) for s in samplers], value=tuple(samplers), description="samplers", rows=len(samplers),
+        )
+        self.metric_dropdown = widgets.Dropdown(options=list(METRICS), value=metric, description="metric")
+        self.model_dropdown = widgets.Dropdown(options=list(models), value=models[0], description="model")
+        self.budget_slider = widgets.SelectionSlider(
+            options=list(self.budgets), value=self.budgets[min(1, len(self.budgets) - 1)], description="budget",
+            continuous_update=False, layout=widgets.Layout(width="420px"),
+        )
+        self.compute_button = widgets.Button(description="Compute missing points", icon="play", button_style="primary")
+        self.status = widgets.HTML()
+        self.answer = widgets.HTML()
+        self.plot = widgets.Output()
+        self.log = widgets.Output()
+        self.figure: go.Figure = go.Figure()
+        self.answer_text = ""
+        for control in (self.dataset_dropdown, self.sampler_select, self.metric_dropdown, self.model_dropdown, self.budget_slider):
+            control.observe(self._on_change, names="value")
+        self.compute_button.on_click(lambda _button: self.compute_missing())
+        controls = widgets.HBox([
+            widgets.VBox([self.dataset_dropdown, self.metric_dropdown, self.model_dropdown]),
+            self.sampler_select,
+            widgets.VBox([self.budget_slider, self.compute_button, self.status]),
+        ])
+        self.widget = widgets.VBox([controls, self.answer, self.plot, self.log])
+        self.refresh()
+
+    # --- state -------------------------------------------------------------------------------
+
+    @property
+    def selected_samplers(self) -> tuple[str, ...]:
+        return tuple(self.sampler_select.value)
+
+    def grid(self) -> BudgetCurveConfig:
+        """The grid the current selection asks for (with 100% as the reference)."""
+        samplers = self.selected_samplers or (self.sampler_select.options[0][1],)
+        return BudgetCurveConfig(
+            samplers=samplers, budgets=(*self.budgets, "100%"), models=(self.model_dropdown.value,), seeds=self.seeds,
+            distill=self.distill_config,
+        )
+
+    def missing(self) -> list[tuple[str, str, int, str]]:
+        """Points (sampler, budget, seed, model) of the current selection that the results file lacks."""
+        return missing_points(self.frame, self.dataset_dropdown.value, self.grid())
+
+    def selected_percent(self, table: pd.DataFrame) -> float:
+        """The slider's budget as a % of users (from the results where the budget is a number of users)."""
+        label = self.budget_slider.value
+        rows = table[table["budget"] == label]
+        return float(rows["percent_users"].iloc[0]) if len(rows) else budget_percent(label, 0.0)
+
+    # --- drawing -----------------------------------------------------------------------------
+
+    def _on_change(self, _change: object) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Redraw the figure, the answer text and the status line for the current selection."""
+        dataset, metric, model = self.dataset_dropdown.value, self.metric_dropdown.value, self.model_dropdown.value
+        frame = self.frame[self.frame["sampler"].isin((*self.selected_samplers, "full"))]
+        table = curve_table(frame, metric=metric, model=model, dataset=dataset)
+        full = full_data_value(frame, metric=metric, model=model, dataset=dataset)
+        percent = self.selected_percent(table)
+        self.figure = budget_curve_figure(
+            table, full_value=full, metric=metric, dataset=dataset, model=model, selected_percent=percent,
+            samplers=self.selected_samplers,
+        )
+        lines = [point_sentence(table, full_value=full, metric=metric, sampler=s, percent=percent) for s in self.selected_samplers]
+        headline = ""
+        if self.selected_samplers:
+            main = "distill-cf" if "distill-cf" in self.selected_samplers else self.selected_samplers[0]
+            try:
+                headline = answer(table, full_value=full, metric=metric, dataset=dataset, sampler=main).sentence
+            except WorkbenchError as error:
+                headline = f"No answer yet: {error}."
+        else:
+            headline = "Select at least one sampler."
+        self.answer_text = " ".join([headline, *lines]).strip()
+        items = "".join(f"<li>{line}</li>" for line in lines)
+        self.answer.value = f'<p class="workbench-answer"><b>{headline}</b></p><ul class="workbench-points">{items}</ul>'
+        missing = self.missing() if self.selected_samplers else []
+        self.status.value = (
+            f'<span class="workbench-status">{len(missing)} point{"s" if len(missing) != 1 else ""} of this selection '
+            f"not computed yet</span>" if missing else '<span class="workbench-status">every point is computed</span>'
+        )
+        self.compute_button.disabled = not missing
+        self.plot.clear_output(wait=True)
+        if _in_kernel():  # outside IPython (tests, scripts) there is nothing to show it on
+            from IPython.display import display
+
+            with self.plot:
+                display(self.figure)
+
+    # --- computing -----------------------------------------------------------------------------
+
+    def dataset(self, name: str) -> Dataset:
+        if name not in self._datasets:
+            self._datasets[name] = self.load(name)
+        return self._datasets[name]
+
+    def compute_missing(self) -> list[str]:
+        """Compute the selection's missing points into the results file, then redraw; returns failures."""
+        if not self.missing():
+            return []
+        self.compute_button.disabled = True
+        self.status.value = '<span class="workbench-status">computing…</span>'
+        with self.log:
+            try:
+                self.frame, failures = budget_curve(
+                    self.dataset(self.dataset_dropdown.value), self.grid(), self.results_path, progress=self.progress,
+                )
+            except WorkbenchError as error:
+                failures = [str(error)]
+                self.frame = read_results(self.results_path)
+            for failure in failures:
+                print(f"failed: {failure}")
+        self.refresh()
+        return failures
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
