@@ -30,7 +30,9 @@ demo: $(STAMP)
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+# The UI tests need Debian's chromium: installed when missing (required under CI=true, else skipped).
 test: $(STAMP)
+	@./.ci/install-browser || { test "$$CI" != true && echo "make: no browser: the UI tests will be skipped"; }
 	$(PYTHON) -m pytest
 
 benchmark: $(STAMP)

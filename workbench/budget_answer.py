@@ -60,6 +60,11 @@ def curve_table(
     """
     selected = _select(frame, dataset=dataset, model=model, metric=metric, split=split)
     selected = selected[selected["sampler"] != FULL_DATA]
+    if "settings" in selected and selected.groupby(["sampler", "budget"])["settings"].nunique().max() > 1:
+        raise WorkbenchError(
+            "the results mix several Distill-CF configurations at one budget; keep one with "
+            "workbench.experiments.rows_for_configuration(frame, distill_config)"
+        )
     if selected.empty:
         return pd.DataFrame({column: pd.Series(dtype="float64") for column in CURVE_COLUMNS}).astype(
             {"sampler": "object", "budget": "object"}

@@ -193,6 +193,14 @@ def evaluate_point(
     return rows
 
 
+def rows_for_configuration(frame: pd.DataFrame, distill_config: DistillConfig) -> pd.DataFrame:
+    """The rows of ``frame`` made with ``distill_config`` (rows of other samplers are all kept)."""
+    if frame.empty:
+        return frame
+    wanted = frame["sampler"].map(lambda sampler: point_settings(str(sampler), distill_config))
+    return frame[frame["settings"].fillna("") == wanted]
+
+
 def missing_points(frame: pd.DataFrame, dataset_name: str, config: BudgetCurveConfig) -> list[tuple[str, str, int, str]]:
     """The points of ``config`` (sampler, budget, seed, model) that ``frame`` has no rows for."""
     done = set(frame[list(POINT_COLUMNS)].itertuples(index=False, name=None))
@@ -260,5 +268,5 @@ def parse_seeds(text: str) -> tuple[int, ...]:
 
 __all__: Sequence[str] = (
     "BudgetCurveConfig", "EXPERIMENT_SAMPLERS", "FULL_DATA", "budget_curve", "make_training_sample", "missing_points",
-    "read_results", "summarise_curve",
+    "read_results", "rows_for_configuration", "summarise_curve",
 )

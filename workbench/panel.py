@@ -23,7 +23,14 @@ from workbench.budget_answer import answer, budget_percent, curve_table, full_da
 from workbench.data import Dataset, load_dataset
 from workbench.distill import DistillConfig
 from workbench.errors import WorkbenchError
-from workbench.experiments import EXPERIMENT_SAMPLERS, BudgetCurveConfig, budget_curve, missing_points, read_results
+from workbench.experiments import (
+    EXPERIMENT_SAMPLERS,
+    BudgetCurveConfig,
+    budget_curve,
+    missing_points,
+    read_results,
+    rows_for_configuration,
+)
 from workbench.figures.budget import budget_curve_figure
 from workbench.figures.colours import sampler_label
 
@@ -145,7 +152,8 @@ class BudgetPanel:
     def refresh(self) -> None:
         """Redraw the figure, the answer text and the status line for the current selection."""
         dataset, metric, model = self.dataset_dropdown.value, self.metric_dropdown.value, self.model_dropdown.value
-        frame = self.frame[self.frame["sampler"].isin((*self.selected_samplers, "full"))]
+        frame = rows_for_configuration(self.frame, self.distill_config)
+        frame = frame[frame["sampler"].isin((*self.selected_samplers, "full"))]
         table = curve_table(frame, metric=metric, model=model, dataset=dataset)
         full = full_data_value(frame, metric=metric, model=model, dataset=dataset)
         percent = self.selected_percent(table)
@@ -167,15 +175,18 @@ class BudgetPanel:
         items = "".join(f"<li>{line}</li>" for line in lines)
         self.answer.value = f'<p class="workbench-answer"><b>{headline}</b></p><ul class="workbench-points">{items}</ul>'
         missing = self.missing() if self.selected_samplers else []
-        self.status.value = (
-            f'<span class="workbench-status">{len(missing)} point{"s" if len(missing) != 1 else ""} of this selection '
-            f"not computed yet</span>" if missing else '<span class="workbench-status">every point is computed</span>'
-        )
+        if not self.selected_samplers:
+            status = "select a sampler"
+        elif missing:
+            status = f"{len(missing)} point{'s' if len(missing) != 1 else ''} of this selection not computed yet"
+        else:
+            status = "every point of this selection is computed"
+        self.status.value = f'<span class="workbench-status">{status}</span>'
         self.compute_button.disabled = not missing
-        self.plot.clear_output(wait=True)
         if _in_kernel():  # outside IPython (tests, scripts) there is nothing to show it on
             from IPython.display import display
 
+            self.plot.clear_output(wait=True)
             with self.plot:
                 display(self.figure)
 
@@ -192,17 +203,20 @@ class BudgetPanel:
             return []
         self.compute_button.disabled = True
         self.status.value = '<span class="workbench-status">computing…</span>'
-        with self.log:
-            try:
-                self.frame, failures = budget_curve(
-                    self.dataset(self.dataset_dropdown.value), self.grid(), self.results_path, progress=self.progress,
-                )
-            except WorkbenchError as error:
-                failures = [str(error)]
-                self.frame = read_results(self.results_path)
-            for failure in failures:
-                print(f"failed: {failure}")
-        self.refresh()
+        failures: list[str] = []
+        try:
+            with self.log:
+                try:
+                    self.frame, failures = budget_curve(
+                        self.dataset(self.dataset_dropdown.value), self.grid(), self.results_path, progress=self.progress,
+                    )
+                except Exception as error:  # a widget callback's exception is only logged: say it here
+                    failures = [f"{type(error).__name__}: {error}"]
+                    self.frame = read_results(self.results_path)
+                for failure in failures:
+                    print(f"failed: {failure}")
+        finally:
+            self.refresh()
         return failures
 
     def _ipython_display_(self) -> None:
