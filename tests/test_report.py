@@ -278,3 +278,25 @@ def test_curve_means_without_full_data_and_empty(frame: pd.DataFrame) -> None:
     assert curve_means(tidy([]), dataset=DATASET, metric=METRIC, model=MODEL) == {}
     assert full_data_value(frame, dataset="other", metric=METRIC, model=MODEL) == pytest.approx(FULL + 500)
     assert curve_means(frame, dataset="other", metric=METRIC, model=MODEL)["full"] == {"100%": pytest.approx(FULL + 500)}
+
+
+def test_report_figures_are_exported_as_png_next_to_the_report(tmp_path: Path) -> None:
+    from workbench.budget_report import export_report_figures
+    from workbench.figures.export import find_chromium
+
+    if find_chromium() is None:
+        pytest.skip("no Chromium here: run .ci/install-browser")
+    paths, message = export_report_figures(tmp_path / "report.html", tidy_frame(), dataset=DATASET, metric=METRIC, models=[MODEL])
+    assert paths == [tmp_path / f"report-{MODEL}.png"]
+    assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert str(paths[0]) in message
+
+
+def test_report_figures_without_a_browser_say_what_to_install(tmp_path: Path) -> None:
+    from workbench.budget_report import export_report_figures
+
+    paths, message = export_report_figures(
+        tmp_path / "report.html", tidy_frame(), dataset=DATASET, metric=METRIC, models=[MODEL], chromium=str(tmp_path / "no-chromium"),
+    )
+    assert paths == []
+    assert "no PNG copies" in message and "install-browser" in message

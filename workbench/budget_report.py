@@ -78,3 +78,26 @@ def write_budget_report(
             paragraphs=[f"{name} = {json.dumps(value)}" for name, value in parameters.items()],
         ))
     return write_report(path, f"Is more data needed? {dataset}", sections, answer=headline)
+
+
+def export_report_figures(report: str | os.PathLike[str], frame: pd.DataFrame, *, dataset: str, metric: str,
+                          models: Sequence[str], chromium: str | None = None) -> tuple[list[Path], str]:
+    """PNG copies of the report's figures next to it (``<report stem>-<model>.png``): (paths, message).
+
+    Where no browser is installed the paths are empty and the message says what to install; the HTML
+    report does not depend on it.
+    """
+    from workbench.figures.export import export_png
+
+    target = Path(report)
+    figures = {}
+    for model in models:
+        table = curve_table(frame, metric=metric, model=model, dataset=dataset)
+        full = full_data_value(frame, metric=metric, model=model, dataset=dataset)
+        figure = budget_curve_figure(table, full_value=full, metric=metric, dataset=dataset, model=model)
+        figures[f"{target.stem}-{model}"] = figure
+    try:
+        paths = export_png(figures, target.parent, width=1000, height=640, chromium=chromium)
+    except WorkbenchError as error:
+        return [], f"no PNG copies of the figures: {error}"
+    return paths, "PNG copies of the figures: " + ", ".join(str(p) for p in paths)
