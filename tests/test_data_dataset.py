@@ -116,6 +116,32 @@ def test_item_titles(generated) -> None:
     assert data.item_titles is None
 
 
+def test_item_genres(generated) -> None:
+    _, data = generated
+    first, second = int(data.item_ids[0]), int(data.item_ids[1])
+    described = data.with_item_titles({first: "First"}).with_item_genres({first: "Comedy|Drama", second: ""})
+    assert described.item_genres[:3] == ("Comedy|Drama", "", "")
+    assert len(described.item_genres) == data.n_items
+    assert described.item_titles[0] == "First"  # kept
+    assert data.item_genres is None
+    with pytest.raises(WorkbenchError, match=rf"Dataset\.item_genres: expected {data.n_items} genre strings, got 2"):
+        dataclasses.replace(data, item_genres=("A", "B"))
+    with pytest.raises(WorkbenchError, match=r"Dataset\.item_genres: expected one string per item, got a single string"):
+        dataclasses.replace(data, item_genres="Comedy")
+
+
+def test_statistics_as_frame(generated) -> None:
+    _, data = generated
+    stats = data.statistics()
+    frame = stats.as_frame()
+    assert frame.index.tolist() == ["train", "validation", "test", "total"] and frame.index.name == "split"
+    assert frame.columns.tolist() == ["users", "items", "interactions", "density"]
+    assert frame.loc["train", "interactions"] == data.train.nnz
+    assert frame.loc["total", "users"] == stats["total"].users
+    assert frame["density"].dtype == np.float64 and frame["interactions"].dtype == np.int64
+    assert frame.loc["test", "density"] == pytest.approx(data.test.nnz / (data.n_users * data.n_items))
+
+
 def test_inconsistent_matrices_are_rejected(generated) -> None:
     _, data = generated
     with pytest.raises(WorkbenchError, match="Dataset.test: shape"):

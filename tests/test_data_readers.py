@@ -20,7 +20,12 @@ from workbench.data.readers import (
     read_netflix,
     read_paper_split,
 )
-from workbench.data.titles import read_movielens_titles
+from workbench.data.titles import (
+    ML100K_GENRES,
+    read_movielens_genre_names,
+    read_movielens_genres,
+    read_movielens_titles,
+)
 from workbench.data.user_file import read_interactions_file
 from workbench.errors import DataNotFoundError, WorkbenchError
 
@@ -377,3 +382,52 @@ def test_movielens_titles_latin1(tmp_path: Path) -> None:
     assert read_movielens_titles(item) == {1: "Toy Story (1995)", 7: "Müde (1995)"}
     with pytest.raises(WorkbenchError, match=r"bad\.dat line 2"):
         read_movielens_titles(write(tmp_path / "bad.dat", "1::A::B\nzz\n"))
+
+
+# ----------------------------------------------------------------------------- genres
+
+
+def test_movielens_1m_genres(tmp_path: Path) -> None:
+    movies = write(
+        tmp_path / "movies.dat",
+        "1::Toy Story (1995)::Animation|Children's|Comedy\n2::Café (1999)::Drama\n3::No genres (2000)\n",
+        "latin-1",
+    )
+    assert read_movielens_genres(movies) == {1: "Animation|Children's|Comedy", 2: "Drama", 3: ""}
+    with pytest.raises(WorkbenchError, match=r"bad\.dat line 2: expected 'id::title::genres'"):
+        read_movielens_genres(write(tmp_path / "bad.dat", "1::A::B\nzz::C::D\n"))
+
+
+def u_item_line(item: int, title: str, flags: list[int]) -> str:
+    return f"{item}|{title}|01-Jan-1995||http://x|" + "|".join(map(str, flags)) + "\n"
+
+
+def test_movielens_100k_genres_use_u_genre_beside_the_file(tmp_path: Path) -> None:
+    toy = [0, 0, 0, 1, 1, 1] + [0] * 13  # Animation, Children's, Comedy
+    unknown = [1] + [0] * 18
+    item = write(tmp_path / "u.item", u_item_line(1, "Toy Story (1995)", toy) + u_item_line(267, "unknown", unknown), "latin-1")
+    assert read_movielens_genres(item) == {1: "Animation|Children's|Comedy", 267: "unknown"}  # no u.genre: defaults
+    write(tmp_path / "u.genre", "".join(f"G{j}|{j}\n" for j in range(19)) + "\n")
+    assert read_movielens_genres(item) == {1: "G3|G4|G5", 267: "G0"}
+    assert read_movielens_genres(item, genre_names=ML100K_GENRES)[1] == "Animation|Children's|Comedy"
+    short = write(tmp_path / "short" / "u.item", "7|Müde (1995)|x||y|0|1\n8|No flags|x||y\n", "latin-1")
+    assert read_movielens_genres(short) == {7: "Action", 8: ""}  # missing flags count as 0
+
+
+def test_movielens_100k_genre_errors(tmp_path: Path) -> None:
+    with pytest.raises(WorkbenchError, match=r"line 1: 20 genre flags but 19 genre names"):
+        read_movielens_genres(write(tmp_path / "a" / "u.item", u_item_line(1, "A", [0] * 20)))
+    with pytest.raises(WorkbenchError, match=r"line 2: genre flags must be 0 or 1, got '0\|2'"):
+        read_movielens_genres(write(tmp_path / "b" / "u.item", u_item_line(1, "A", [0]) + u_item_line(2, "B", [0, 2])))
+    with pytest.raises(WorkbenchError, match=r"line 1: expected 'id\|title\|...\|genre flags'"):
+        read_movielens_genres(write(tmp_path / "c" / "u.item", "x|A|b||c|0\n"))
+
+
+def test_movielens_genre_names(tmp_path: Path) -> None:
+    assert read_movielens_genre_names(write(tmp_path / "u.genre", "unknown|0\nAction|1\n\n")) == ("unknown", "Action")
+    assert read_movielens_genre_names(write(tmp_path / "v.genre", "B|1\nA|0\n")) == ("A", "B")  # by position
+    with pytest.raises(WorkbenchError, match=r"line 2: expected 'genre\|position'"):
+        read_movielens_genre_names(write(tmp_path / "bad.genre", "A|0\nB\n"))
+    with pytest.raises(WorkbenchError, match=r"expected genre positions 0 to 1, got \[0, 2\]"):
+        read_movielens_genre_names(write(tmp_path / "gap.genre", "A|0\nB|2\n"))
+    assert len(ML100K_GENRES) == 19 and ML100K_GENRES[0] == "unknown" and ML100K_GENRES[-1] == "Western"

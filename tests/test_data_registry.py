@@ -82,6 +82,7 @@ def test_generated_tree_loads_every_dataset(tmp_path: Path) -> None:
     assert paper.user_ids.tolist() == [1, 2, 3, 4]  # HDF5 user + 1 = MovieLens UserID
     assert (paper.train.nnz, paper.validation.nnz, paper.test.nnz) == (12, 4, 4)
     assert paper.item_titles[0] == "Toy Story (1995)"
+    assert paper.item_genres[0] == "Animation"
     protocol = load_dataset("ml-1m", data_dir=root, split="protocol", seed=1)
     assert protocol.split_origin == "seeded 80/10/10 split, seed 1" and protocol.n_users == 8
     assert protocol.source.endswith("ratings.dat")
@@ -94,6 +95,29 @@ def test_generated_tree_loads_every_dataset(tmp_path: Path) -> None:
     assert yelp.split_origin.startswith("seeded") and yelp.n_users == 3
     netflix = load_dataset("netflix", data_dir=root)
     assert netflix.n_users == 4 and netflix.n_items == 4 and netflix.item_ids.tolist() == [1, 2, 3, 4]
+
+
+def test_ml100k_titles_and_genres_from_u_item_and_u_genre(tmp_path: Path) -> None:
+    folder = tmp_path / "ml-100k"
+    folder.mkdir()
+    (folder / "u.data").write_text("".join(f"{u}\t{i}\t5\t1\n" for u in (1, 2, 3) for i in (1, 2, 3, 4)))
+    flags = {1: "0|0|1", 2: "1|0|0", 3: "0|1|1", 4: "0|0|0"}
+    (folder / "u.item").write_bytes(
+        "".join(f"{i}|Movie {i} é|x||y|{flags[i]}\n" for i in (1, 2, 3, 4)).encode("latin-1")
+    )
+    (folder / "u.genre").write_text("unknown|0\nAction|1\nAdventure|2\n")
+    data = load_dataset("ml-100k", data_dir=tmp_path)
+    by_id = dict(zip(data.item_ids.tolist(), data.item_genres, strict=True))
+    assert by_id == {1: "Adventure", 2: "unknown", 3: "Action|Adventure", 4: ""}
+    assert dict(zip(data.item_ids.tolist(), data.item_titles, strict=True))[1] == "Movie 1 é"
+
+
+def test_datasets_without_item_file_have_no_genres(tmp_path: Path) -> None:
+    root = make_tree(tmp_path)
+    (root / "ml-1m" / "movies.dat").unlink()
+    data = load_dataset("ml-1m", data_dir=root)
+    assert data.item_titles is None and data.item_genres is None
+    assert load_dataset("gowalla", data_dir=root).item_genres is None
 
 
 def test_split_choices(tmp_path: Path) -> None:
@@ -156,6 +180,8 @@ def test_real_ml1m_paper_split(real_data_dir: Path) -> None:
     assert data.statistics()["total"].interactions == 1_000_209  # no repeated pair: splits disjoint
     assert data.user_ids[0] == 1 and data.user_ids[-1] == 6040
     assert data.item_titles[0] == "Toy Story (1995)"
+    assert data.item_genres[0] == "Animation|Children's|Comedy"
+    assert all(data.item_genres)  # every ML-1M movie has at least one genre
     assert np.all(np.diff(data.test.indptr) >= 1)
 
 
@@ -202,6 +228,8 @@ def test_real_ml100k(real_data_dir: Path) -> None:
     assert (data.n_users, data.n_items) == (943, 1_682)
     assert data.statistics()["total"].interactions == 100_000
     assert data.item_titles[0] == "Toy Story (1995)"
+    assert data.item_genres[0] == "Animation|Children's|Comedy"  # flags named by u.genre
+    assert data.item_genres[data.item_ids.tolist().index(267)] == "unknown"
 
 
 @pytest.mark.real_data

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from workbench.data.interactions import SPLIT_NAMES, TEST, TRAIN, VALIDATION, Interactions
@@ -50,6 +51,16 @@ class DatasetStatistics:
             }
             for row in self.splits
         }
+
+    def as_frame(self) -> pd.DataFrame:
+        """One row per split (index "train", "validation", "test", "total"); columns `users`,
+        `items`, `interactions` (int64) and `density` (float64, a fraction: 0.0447 is 4.47 %)."""
+        frame = pd.DataFrame(
+            [(row.users, row.items, row.interactions, row.density) for row in self.splits],
+            index=pd.Index([row.split for row in self.splits], name="split"),
+            columns=["users", "items", "interactions", "density"],
+        )
+        return frame.astype({"users": "int64", "items": "int64", "interactions": "int64", "density": "float64"})
 
 
 def binary_csr(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
@@ -96,6 +107,8 @@ class Dataset:
         source: the file(s) the data came from.
         split_origin: how the split was made, e.g. "paper split (...)", "seeded 80/10/10 split, seed 0".
         item_titles: title of each dense item (MovieLens), or None.
+        item_genres: genres of each dense item joined by '|' ("Comedy|Drama", "" when none;
+            MovieLens), or None.
 
     With the protocol split the three matrices are disjoint. With a split given by the file they
     are kept as given: a pair repeated in two splits (Amazon Magazine has some) stays in both.
@@ -110,6 +123,7 @@ class Dataset:
     source: str
     split_origin: str
     item_titles: tuple[str, ...] | None = None
+    item_genres: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         shape = self.train.shape
@@ -127,11 +141,16 @@ class Dataset:
                 raise WorkbenchError(f"Dataset.{split}: expected a binary (0/1) matrix")
         object.__setattr__(self, "user_ids", _frozen_ids(self.user_ids, "user_ids", shape[0]))
         object.__setattr__(self, "item_ids", _frozen_ids(self.item_ids, "item_ids", shape[1]))
-        if self.item_titles is not None:
-            titles = tuple(str(title) for title in self.item_titles)
-            if len(titles) != shape[1]:
-                raise WorkbenchError(f"Dataset.item_titles: expected {shape[1]} titles, got {len(titles)}")
-            object.__setattr__(self, "item_titles", titles)
+        for field, what in (("item_titles", "titles"), ("item_genres", "genre strings")):
+            values = getattr(self, field)
+            if values is None:
+                continue
+            if isinstance(values, str):
+                raise WorkbenchError(f"Dataset.{field}: expected one string per item, got a single string")
+            strings = tuple(str(value) for value in values)
+            if len(strings) != shape[1]:
+                raise WorkbenchError(f"Dataset.{field}: expected {shape[1]} {what}, got {len(strings)}")
+            object.__setattr__(self, field, strings)
 
     @property
     def n_users(self) -> int:
@@ -198,6 +217,11 @@ class Dataset:
         """A copy with `item_titles` looked up from {original item id: title} ("" when missing)."""
         looked_up = tuple(titles.get(item, "") for item in self.item_ids.tolist())
         return dataclasses.replace(self, item_titles=looked_up)
+
+    def with_item_genres(self, genres: dict[int, str] | dict[str, str]) -> Dataset:
+        """A copy with `item_genres` looked up from {original item id: "Genre1|Genre2"} ("" when missing)."""
+        looked_up = tuple(genres.get(item, "") for item in self.item_ids.tolist())
+        return dataclasses.replace(self, item_genres=looked_up)
 
 
 def dataset_from_indexed(name: str, indexed: IndexedInteractions) -> Dataset:

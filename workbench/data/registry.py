@@ -15,8 +15,10 @@ or LightGCN's), else the seeded protocol; `split="paper"` insists on the publish
 else from the published files with their split ignored.
 
 The folders are looked for in the data directory (`locations.resolve_data_dir`), then in the
-download cache. ML-1M user ids are the original MovieLens UserIDs from every source (the
-authors' HDF5 stores UserID − 1; 1 is added back).
+download cache. MovieLens datasets also get each item's title and genres (`Dataset.item_titles`,
+`Dataset.item_genres`) from `movies.dat` / `u.item` when that file is present. ML-1M user ids are
+the original MovieLens UserIDs from every source (the authors' HDF5 stores UserID − 1; 1 is added
+back).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from workbench.data.readers import (
     read_netflix,
     read_paper_split,
 )
-from workbench.data.titles import read_movielens_titles
+from workbench.data.titles import read_movielens_genres, read_movielens_titles
 from workbench.data.user_file import read_interactions_file
 from workbench.errors import DataNotFoundError, WorkbenchError
 
@@ -60,7 +62,11 @@ class _Source:
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """A named dataset: its sources in order of preference, download and titles, if any."""
+    """A named dataset: its sources in order of preference, download and item file, if any.
+
+    `titles`: the MovieLens file (relative to the data directory) holding each item's title and
+    genres (`movies.dat` or `u.item`; `u.item`'s genre names come from the `u.genre` beside it).
+    """
 
     name: str
     description: str
@@ -243,14 +249,24 @@ def _not_found(spec: DatasetSpec, dirs: list[Path], split: Split | None) -> Data
     )
 
 
-def _titles(spec: DatasetSpec, dirs: list[Path], found_in: Path) -> dict[int, str] | None:
+def _item_file(spec: DatasetSpec, dirs: list[Path], found_in: Path) -> Path | None:
+    """The file with the items' titles and genres: beside the data found first, else in `dirs`."""
     if spec.titles is None:
         return None
     for folder in [found_in, *dirs]:
         path = folder / spec.titles
         if path.is_file():
-            return read_movielens_titles(path)
+            return path
     return None
+
+
+def _with_item_metadata(dataset: Dataset, item_file: Path | None) -> Dataset:
+    """`dataset` with `item_titles` and `item_genres` read from `item_file` (unchanged when None)."""
+    if item_file is None:
+        return dataset
+    return dataset.with_item_titles(read_movielens_titles(item_file)).with_item_genres(
+        read_movielens_genres(item_file)
+    )
 
 
 def load_dataset(
@@ -291,8 +307,7 @@ def load_dataset(
     if not found.keep_split and rows.split is not None:
         rows = dataclasses.replace(rows, split=None)
     dataset = build_dataset(spec.name, rows, seed=seed, min_interactions=min_interactions)
-    titles = _titles(spec, dirs, found.data_dir)
-    return dataset if titles is None else dataset.with_item_titles(titles)
+    return _with_item_metadata(dataset, _item_file(spec, dirs, found.data_dir))
 
 
 def load_data_file(

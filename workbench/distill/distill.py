@@ -118,6 +118,8 @@ class DistillResult:
         history: the evaluations, in order.
         stopped: why training ended early (non-finite loss, patience), or None.
         config: the settings; seed: the seed.
+        logits: (μ, d) float32, the logits Z the summary was drawn from (at step 0, the μ real
+            users' binary rows, which are also the summary); for drawing it again, e.g. at other τ.
     """
 
     summary: np.ndarray
@@ -129,6 +131,7 @@ class DistillResult:
     stopped: str | None
     config: DistillConfig
     seed: int
+    logits: np.ndarray | None = None
 
 
 def binarise(summary: np.ndarray) -> np.ndarray:
@@ -226,6 +229,7 @@ def distill(dataset: Dataset, config: DistillConfig = DistillConfig(), *, seed: 
     key, evaluation_key = jax.random.split(key)
     history: dict[str, list[float]] = {name: [] for name in DistillHistory.__dataclass_fields__}
     best_summary: np.ndarray | None = None
+    best_logits: np.ndarray | None = None
     best = (-1.0, 0, config.lambdas[0])  # (validation HR@100, step, λ)
     lam = config.lambdas[0]
     last_loss = last_hr10 = float("nan")
@@ -242,7 +246,7 @@ def distill(dataset: Dataset, config: DistillConfig = DistillConfig(), *, seed: 
             for name, value in zip(history, (step, last_loss, hr10, hr100, lam, time.perf_counter() - started)):
                 history[name].append(value)
             if hr100 > best[0]:
-                best, best_summary = (hr100, step, lam), summary
+                best, best_summary, best_logits = (hr100, step, lam), summary, np.asarray(logits, dtype=np.float32)
             last_hr10 = hr10
             if step - best[1] >= config.patience:
                 stopped = f"no better validation HR@100 for {step - best[1]} steps (patience {config.patience})"
@@ -279,4 +283,5 @@ def distill(dataset: Dataset, config: DistillConfig = DistillConfig(), *, seed: 
         stopped=stopped,
         config=config,
         seed=seed,
+        logits=best_logits,
     )

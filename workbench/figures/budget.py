@@ -2,7 +2,8 @@
 
 Top panel: the metric (mean over seeds, error bars = standard deviation over seeds) on a log x-axis,
 with the full-data value as a dashed line. Bottom panel: the same relative to full data (%), with the
-95 % line. A selected budget is marked with a ring on every sampler's point there.
+95 % line. A selected budget is marked with a ring on every sampler's point there. Data go in as plain lists
+(not plotly's base64 typed arrays), so the figure's JSON and the page's ``el.data`` are readable.
 """
 
 from __future__ import annotations
@@ -60,13 +61,13 @@ def budget_curve_figure(
         hover = [_hover(row, metric) for _, row in rows.iterrows()]
         std = rows["std"].fillna(0.0)
         figure.add_trace(go.Scatter(
-            x=rows["percent_users"], y=rows["mean"], mode="lines+markers", name=sampler_label(sampler),
+            x=rows["percent_users"].tolist(), y=rows["mean"].tolist(), mode="lines+markers", name=sampler_label(sampler),
             legendgroup=sampler, line={"color": colour, "width": 2.5}, marker={"size": 8},
-            error_y={"type": "data", "array": std, "visible": bool((std > 0).any()), "thickness": 1.2},
+            error_y={"type": "data", "array": std.tolist(), "visible": bool((std > 0).any()), "thickness": 1.2},
             hovertext=hover, hoverinfo="text", meta={"sampler": sampler, "panel": "absolute"},
         ), row=1, col=1)
         figure.add_trace(go.Scatter(
-            x=rows["percent_users"], y=rows["relative"] * 100.0, mode="lines+markers", name=sampler_label(sampler),
+            x=rows["percent_users"].tolist(), y=(rows["relative"] * 100.0).tolist(), mode="lines+markers", name=sampler_label(sampler),
             legendgroup=sampler, showlegend=False, line={"color": colour, "width": 2}, marker={"size": 6},
             hovertext=hover, hoverinfo="text", meta={"sampler": sampler, "panel": "relative"},
         ), row=2, col=1)
@@ -74,7 +75,7 @@ def budget_curve_figure(
             at = rows[np.isclose(rows["percent_users"], selected_percent)]
             if not at.empty:
                 figure.add_trace(go.Scatter(
-                    x=at["percent_users"], y=at["mean"], mode="markers", name=f"{sampler_label(sampler)}, selected",
+                    x=at["percent_users"].tolist(), y=at["mean"].tolist(), mode="markers", name=f"{sampler_label(sampler)}, selected",
                     legendgroup=sampler, showlegend=False,
                     marker={"size": 18, "color": "rgba(0,0,0,0)", "line": {"color": colour, "width": 3}, "symbol": "circle"},
                     hovertext=[_hover(row, metric) for _, row in at.iterrows()], hoverinfo="text",
