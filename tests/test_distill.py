@@ -103,3 +103,14 @@ def test_a_non_finite_loss_stops_and_keeps_the_best_summary(dataset, monkeypatch
     result = distill(dataset, SMALL, seed=1, progress=False)
     assert result.stopped is not None and "step 6" in result.stopped
     assert np.isfinite(result.summary).all() and result.best_step in (0, 4)
+
+
+def test_a_second_distillation_reuses_the_compiled_step(dataset) -> None:
+    from workbench.distill.distill import adam, update_step
+
+    config = DistillConfig(budget=4, draws=3, steps=2, evaluate_every=1)
+    distill(dataset, config, seed=0, progress=False)
+    compiled = update_step._cache_size()
+    distill(dataset, config, seed=1, progress=False)
+    assert update_step._cache_size() == compiled
+    assert adam(0.04) is adam(0.04)

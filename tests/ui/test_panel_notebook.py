@@ -78,6 +78,7 @@ def assert_state(page, results: Path, samplers: list[str], budget: str) -> None:
 def test_panel_follows_the_slider_and_the_samplers(page, lab, screenshots, console_errors):
     results = lab.root_dir / "budget_curve_ml1m.csv"
     shutil.copyfile(RECORDED_CURVE, results)
+    page.set_viewport_size({"width": 1400, "height": 1500})  # the controls, the answer and the curve in one shot
     open_notebook(page, lab, NOTEBOOK)
     screenshots(page, "opened")
     run_all_cells(page)
@@ -85,7 +86,7 @@ def test_panel_follows_the_slider_and_the_samplers(page, lab, screenshots, conso
     panel.locator(".widget-output .js-plotly-plot .main-svg g.trace").first.wait_for()
     all_samplers = ["distill-cf", "user-rns", "interaction-rns", "head-user", "svp-cf-user"]
     assert_state(page, results, all_samplers, "2%")
-    panel.locator(".widget-output .js-plotly-plot").first.scroll_into_view_if_needed()
+    panel.locator(".widget-select-multiple").first.evaluate("el => el.scrollIntoView({block: 'start'})")
     screenshots(page, "panel-at-2-percent")
 
     handle = panel.locator(".widget-slider .noUi-handle").first
