@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 # The main job: the data-budget notebook on ML-1M (a grid sized for a 2-core CPU), its executed copy
 # and a self-contained HTML report in reports/. Points are cached in reports/budget_curve.csv.
 demo: $(STAMP)
-	$(VENV)/bin/workbench run notebooks/02_data_budget.ipynb --output-dir reports -p report_path 02_data_budget.html
+	$(VENV)/bin/workbench run notebooks/02_data_budget.ipynb --output-dir reports -p report_path 02_data_budget.html --log-output
 
 # JupyterLab on the notebooks (as root it needs --allow-root).
 lab: $(STAMP)

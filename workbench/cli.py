@@ -388,6 +388,14 @@ def command_run(args: argparse.Namespace) -> int:
         parameters[name] = parse_parameter_text(known[name], text)
     parameters = check_parameters(args.notebook, parameters)
     output = args.output_dir / f"{args.notebook.stem}.ipynb"
+    if args.log_output:  # papermill logs the notebook's printed output on its logger
+        import logging
+
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger = logging.getLogger("papermill")
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
     print(f"running {args.notebook} → {output}", flush=True)
     results = run_notebook(args.notebook, parameters, output, progress=True, log_output=args.log_output)
     for name, value in results.items():

@@ -222,7 +222,7 @@ def budget_curve(
     todo = missing_points(frame, dataset.name, config)
     failures: list[str] = []
     bar = tqdm(todo, desc=f"budget curve on {dataset.name}", disable=not progress, unit="point")
-    for sampler, budget, seed, model in bar:
+    for number, (sampler, budget, seed, model) in enumerate(bar, start=1):
         bar.set_postfix({"sampler": sampler, "budget": budget, "seed": seed, "model": model})
         try:
             rows = evaluate_point(dataset, sampler, budget, seed, model, config.distill, progress)
@@ -237,6 +237,8 @@ def budget_curve(
             continue
         frame = pd.concat([frame, pd.DataFrame(rows, columns=list(COLUMNS)).astype(COLUMN_TYPES)], ignore_index=True)
         write_results(frame, output)
+        if progress:  # one line per point: also readable where the bar is not (papermill's streamed log)
+            tqdm.write(f"point {number}/{len(todo)} done: {sampler} at {budget}, seed {seed}, {model} ({rows[0]['seconds']:.1f} s)")
     return frame, failures
 
 
