@@ -9,6 +9,7 @@ import pytest
 
 from conftest import REPOSITORY
 from workbench.budget_answer import answer, curve_table, full_data_value, point_sentence
+from workbench.experiments import read_results
 from workbench.notebook_runs import run_notebook
 
 pytestmark = [pytest.mark.notebook, pytest.mark.real_data, pytest.mark.slow]
@@ -66,7 +67,7 @@ def test_panel_notebook_answers_from_the_recorded_ml1m_curve(data_environment: P
     results = run_notebook(
         NOTEBOOKS / "04_is_more_data_needed.ipynb", {"initial_results": str(RECORDED_CURVE)}, tmp_path / "04.ipynb",
     )
-    frame = pd.read_csv(RECORDED_CURVE)
+    frame = read_results(RECORDED_CURVE)
     table = curve_table(frame, metric="HR@10", model="infinite-ae", dataset="ml-1m")
     full = full_data_value(frame, metric="HR@10", model="infinite-ae", dataset="ml-1m")
     assert results["budget"] == "2%"

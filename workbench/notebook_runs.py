@@ -18,6 +18,7 @@ import concurrent.futures
 import hashlib
 import itertools
 import json
+import multiprocessing
 import os
 import re
 from dataclasses import dataclass
@@ -262,7 +263,9 @@ def sweep(
         except WorkbenchError:
             pending.append((index, parameters, target))
     bar = tqdm(total=len(pending), desc=f"sweep {source.name}", unit="run", disable=not progress)
-    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
+    # spawn, not fork: forking a process that has imported JAX can deadlock.
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         futures = {
             pool.submit(_execute_run, str(source), parameters, str(target), timeout_s): (index, parameters, target)
             for index, parameters, target in pending

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from helpers import check_offline_report
 
 from workbench.budget_report import answer_for, write_budget_report
 from workbench.distill import DistillConfig
-from workbench.experiments import rows_for_configuration
+from workbench.experiments import read_results, rows_for_configuration
 
 pytestmark = pytest.mark.ui
 
@@ -22,7 +21,7 @@ DEMO_REPORT = REPOSITORY / "reports" / "02_data_budget.html"
 
 
 def test_budget_report_renders_offline(page, tmp_path, screenshots):
-    frame = rows_for_configuration(pd.read_csv(RECORDED_CURVE), DistillConfig(steps=100))
+    frame = rows_for_configuration(read_results(RECORDED_CURVE), DistillConfig(steps=100))
     report = write_budget_report(
         tmp_path / "report.html", frame, dataset="ml-1m", metric="HR@10", models=["infinite-ae"], parameters={"seeds": [1, 2, 3]},
     )

@@ -6,13 +6,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from helpers import open_notebook, run_all_cells
 
 from workbench.budget_answer import answer, curve_table, full_data_value, point_sentence
 from workbench.distill import DistillConfig
-from workbench.experiments import rows_for_configuration
+from workbench.experiments import read_results, rows_for_configuration
 
 pytestmark = pytest.mark.ui
 
@@ -31,7 +30,7 @@ SELECTED_POINTS = """() => {
 
 def expected_state(results: Path, samplers: list[str], budget: str) -> tuple[str, list[str], list[tuple[str, float, float]]]:
     """(headline, point sentences, marked points) the package computes for this selection of ``results``."""
-    frame = rows_for_configuration(pd.read_csv(results), DistillConfig(steps=100))
+    frame = rows_for_configuration(read_results(results), DistillConfig(steps=100))
     frame = frame[frame["sampler"].isin([*samplers, "full"])]
     table = curve_table(frame, metric="HR@10", model="infinite-ae", dataset="ml-1m")
     full = full_data_value(frame, metric="HR@10", model="infinite-ae", dataset="ml-1m")
