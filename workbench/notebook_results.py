@@ -34,14 +34,13 @@ def _plain(value: Any) -> Any:
     raise WorkbenchError(f"record_results: cannot record a value of type {type(value).__name__}: {value!r}")
 
 
-def record_results(results: dict[str, Any]) -> dict[str, Any]:
-    """Display ``results`` as this notebook's recorded results; returns them as plain JSON types."""
+def record_results(results: dict[str, Any]) -> None:
+    """Display ``results`` (converted to plain JSON types) as this notebook's recorded results."""
     from IPython.display import display
 
     plain = _plain(results)
     json.dumps(plain)  # fail here, in the notebook, rather than when the results are read
     display({RESULTS_MIMETYPE: plain, "text/plain": f"<recorded results: {', '.join(plain)}>"}, raw=True)
-    return plain
 
 
 def read_recorded_results(notebook: str | os.PathLike[str]) -> dict[str, Any]:
