@@ -21,6 +21,7 @@ import pandas as pd
 from workbench.errors import WorkbenchError
 from workbench.experiments import FULL_DATA
 from workbench.figures.colours import sampler_label
+from workbench.samplers import parse_budget
 
 #: Columns of :func:`curve_table`.
 CURVE_COLUMNS: tuple[str, ...] = (
@@ -30,9 +31,9 @@ CURVE_COLUMNS: tuple[str, ...] = (
 
 def budget_percent(budget: str, fraction_users: float) -> float:
     """The budget as a percentage of users: the label's own ("2%" → 2.0), else the users actually used."""
-    text = str(budget).strip()
-    if text.endswith("%"):
-        return float(text[:-1])
+    parsed = parse_budget(budget)
+    if parsed.proportion is not None:
+        return parsed.proportion * 100.0
     return float(fraction_users) * 100.0
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import plotly.graph_objects as go
 
 from workbench.budget_answer import BudgetAnswer, answer, curve_table, full_data_value
 from workbench.errors import WorkbenchError
@@ -42,6 +43,13 @@ def curve_means(frame: pd.DataFrame, *, dataset: str, metric: str, model: str) -
     return means
 
 
+def model_figure(frame: pd.DataFrame, *, dataset: str, metric: str, model: str) -> go.Figure:
+    """The budget-curve figure of ``model`` in ``frame``, as the report shows it."""
+    table = curve_table(frame, metric=metric, model=model, dataset=dataset)
+    full = full_data_value(frame, metric=metric, model=model, dataset=dataset)
+    return budget_curve_figure(table, full_value=full, metric=metric, dataset=dataset, model=model)
+
+
 def write_budget_report(
     path: str | os.PathLike[str],
     frame: pd.DataFrame,
@@ -59,7 +67,6 @@ def write_budget_report(
     headline = None
     for model in models:
         table = curve_table(frame, metric=metric, model=model, dataset=dataset)
-        full = full_data_value(frame, metric=metric, model=model, dataset=dataset)
         result = answer_for(frame, dataset=dataset, metric=metric, model=model, share=share)
         if headline is None and result is not None:
             headline = result.sentence
@@ -69,7 +76,7 @@ def write_budget_report(
         sections.append(Section(
             heading=f"{model}: {metric} against the data budget",
             paragraphs=[result.sentence] if result is not None else ["No full-data point yet: add the 100% budget."],
-            figures=[budget_curve_figure(table, full_value=full, metric=metric, dataset=dataset, model=model)],
+            figures=[model_figure(frame, dataset=dataset, metric=metric, model=model)],
             tables=[shown],
         ))
     if parameters:
@@ -90,12 +97,7 @@ def export_report_figures(report: str | os.PathLike[str], frame: pd.DataFrame, *
     from workbench.figures.export import export_png
 
     target = Path(report)
-    figures = {}
-    for model in models:
-        table = curve_table(frame, metric=metric, model=model, dataset=dataset)
-        full = full_data_value(frame, metric=metric, model=model, dataset=dataset)
-        figure = budget_curve_figure(table, full_value=full, metric=metric, dataset=dataset, model=model)
-        figures[f"{target.stem}-{model}"] = figure
+    figures = {f"{target.stem}-{model}": model_figure(frame, dataset=dataset, metric=metric, model=model) for model in models}
     try:
         paths = export_png(figures, target.parent, width=1000, height=640, chromium=chromium)
     except WorkbenchError as error:

@@ -33,6 +33,7 @@ from workbench.experiments import (
 )
 from workbench.figures.budget import budget_curve_figure
 from workbench.figures.colours import sampler_label
+from workbench.samplers import parse_budget
 
 METRICS: tuple[str, ...] = ("HR@10", "HR@100", "NDCG@10", "NDCG@100", "PSP@10", "Recall@10", "AUC")
 
@@ -82,7 +83,7 @@ class BudgetPanel:
         if metric not in METRICS:
             raise WorkbenchError(f"BudgetPanel: unknown metric {metric!r}; valid metrics: {', '.join(METRICS)}")
         self.results_path = Path(results_path)
-        self.budgets = tuple(budget for budget in budgets if budget_percent(budget, 1.0) != 100.0)
+        self.budgets = tuple(budget for budget in budgets if parse_budget(budget).proportion != 1.0)
         if not self.budgets:
             raise WorkbenchError("BudgetPanel: give at least one budget below 100%")
         self.seeds = tuple(seeds)
