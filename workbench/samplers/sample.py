@@ -45,7 +45,10 @@ class TrainingSample:
         parameters: JSON-serialisable description of everything else that made the sample
             (options with their defaults, derived counts, diagnostics).
         fraction_users: rows / users of the dataset (every row is a real user, or a synthetic one).
-        fraction_interactions: nnz of `matrix` / nnz of the full training matrix.
+        fraction_interactions: the sample's interaction mass (the sum of its entries) / the number of
+            training interactions (nnz of the full training matrix). For binary rows the mass is
+            their nnz; for a continuous summary it is its total weight, not its count of non-zero
+            entries (a summary is dense, and counting them gave 283 % at 10 % of ML-1M's users).
     """
 
     matrix: sp.csr_matrix
@@ -174,7 +177,8 @@ def build_sample(
         row_users: (rows,) int, the user of each row (-1 for synthetic rows).
         train: (n_users, n_items) the full training matrix the sample was drawn from / made for.
 
-    fraction_users = kept rows / n_users; fraction_interactions = kept nnz / train.nnz.
+    fraction_users = kept rows / n_users; fraction_interactions = sum of the kept entries / train.nnz
+    (the kept nnz for binary rows, the total weight for continuous ones).
     """
     if isinstance(matrix, np.ndarray):
         matrix = sp.csr_matrix(np.asarray(matrix, dtype=np.float32))
@@ -196,7 +200,7 @@ def build_sample(
         seed=seed,
         parameters=dict(parameters or {}),
         fraction_users=matrix.shape[0] / n_users,
-        fraction_interactions=matrix.nnz / train.nnz if train.nnz else 0.0,
+        fraction_interactions=float(matrix.sum(dtype=np.float64)) / train.nnz if train.nnz else 0.0,
     )
 
 
