@@ -31,25 +31,16 @@ def main() -> None:
     args = parser.parse_args()
 
     import jax
-    import jax.numpy as jnp
     import numpy as np
-    import optax
 
-    from workbench.data import load_dataset
-    from workbench.distill.distill import DistillConfig, choose_inner_lambda, update_step, draw_summary
+    from distill_setup import ml1m_step_inputs
+    from workbench.distill.distill import choose_inner_lambda, draw_summary, update_step
     from workbench.evaluation import EvaluationConfig, EvaluationData
 
-    dataset = load_dataset("ml-1m")
-    config = DistillConfig(budget=args.budget, draws=args.draws)
-    rng = np.random.default_rng(0)
-    users = np.sort(rng.choice(dataset.n_users, size=config.budget, replace=False))
-    logits = jnp.asarray(dataset.train[users].toarray(), dtype=jnp.float32)
-    targets = jnp.asarray(dataset.train.toarray(), dtype=jnp.float32)
-    optimizer = optax.adam(config.learning_rate)
-    state = optimizer.init(logits)
-    key = jax.random.key(0)
-    mean_size = dataset.train.nnz / dataset.n_users
-    lam = jnp.asarray(1.0, jnp.float32)
+    inputs = ml1m_step_inputs(args.budget, args.draws)
+    dataset, config, optimizer = inputs.dataset, inputs.config, inputs.optimizer
+    logits, state, key = inputs.logits, inputs.state, inputs.key
+    targets, lam, mean_size = inputs.targets, inputs.lam, inputs.mean_size
 
     def step(logits, state, key):
         key, step_key = jax.random.split(key)

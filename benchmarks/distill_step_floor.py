@@ -80,38 +80,23 @@ def main() -> None:
     import optax
     from jax.experimental import sparse
 
-    from workbench.data import load_dataset
-    from workbench.distill.distill import DistillConfig, adam, draw_summary, update_step
-    from workbench.distill.gumbel import _backward, _draw, _mix32, gumbel_noise, multi_gumbel_softmax
+    from distill_setup import ml1m_step_inputs
+    from workbench.distill.distill import draw_summary, update_step
+    from workbench.distill.gumbel import _backward, _draw, gumbel_noise, multi_gumbel_softmax, uniform_from_index, uniform_index
     from workbench.distill.loss import distillation_loss, summary_kernels
 
-    dataset = load_dataset("ml-1m")
-    config = DistillConfig(budget=args.budget, draws=args.draws)
+    inputs = ml1m_step_inputs(args.budget, args.draws)
+    config, optimizer = inputs.config, inputs.optimizer
+    logits, state, key = inputs.logits, inputs.state, inputs.key
+    targets, lam, mean_size = inputs.targets, inputs.lam, inputs.mean_size
     draws, temperature = config.draws, config.temperature
-    rng = np.random.default_rng(0)
-    users = np.sort(rng.choice(dataset.n_users, size=config.budget, replace=False))
-    logits = jnp.asarray(dataset.train[users].toarray(), dtype=jnp.float32)
-    targets = jnp.asarray(dataset.train.toarray(), dtype=jnp.float32)
-    optimizer = adam(config.learning_rate)
-    state = optimizer.init(logits)
-    key = jax.random.key(0)
-    lam = jnp.asarray(1.0, jnp.float32)
-    mean_size = dataset.train.nnz / dataset.n_users
+    rng = np.random.default_rng(1)  # the random operands of the timed parts
     shape = logits.shape
     seconds: dict[str, float] = {}
 
     def timed(name: str, function: Callable[..., Any], *arguments: Any, repeats: int | None = None) -> None:
         seconds[name] = median_seconds(function, *arguments, repeats=repeats or args.repeats)
         print(f"{name:50s} {seconds[name]:7.3f} s", flush=True)
-
-    def hashed_uniform(k: jax.Array) -> jax.Array:  # as workbench.distill.gumbel.gumbel_noise draws it
-        seed = jax.random.bits(k, (), jnp.uint32)
-        counter = jax.lax.iota(jnp.uint32, math.prod(shape)).reshape(shape)
-        bits = _mix32(_mix32(counter * jnp.uint32(0x9E3779B9) + seed) ^ seed)
-        return bits >> 9
-
-    def uniform_from(index: jax.Array) -> jax.Array:
-        return (index.astype(jnp.float32) + 0.5) * (1.0 / 2**23)
 
     # The package's step and its parts.
     timed("step", lambda z, s, k: update_step(z, s, k, targets, lam, mean_size, config=config, optimizer=optimizer)[2], logits, state, key)
@@ -151,17 +136,17 @@ def main() -> None:
             value = value * fraction + jnp.float32(coefficient)
         return exponent.astype(jnp.float32) * jnp.float32(math.log(2)) + fraction * value
 
-    polynomial_noise = lambda k: -polynomial_log(-polynomial_log(uniform_from(hashed_uniform(k))))  # noqa: E731
+    polynomial_noise = lambda k: -polynomial_log(-polynomial_log(uniform_from_index(uniform_index(k, shape))))  # noqa: E731
     timed("what_if_polynomial_log_noise_pass", pass_over_draws(polynomial_noise, False), logits, key)
     timed("what_if_polynomial_log_noise_and_exp_pass", pass_over_draws(polynomial_noise, True), logits, key)
-    every_u = uniform_from(jnp.arange(2**23, dtype=jnp.uint32))
+    every_u = uniform_from_index(jnp.arange(2**23, dtype=jnp.uint32))
     exact = -np.log(-np.log(np.asarray(every_u, dtype=np.float64)))
     table = jax.jit(lambda u: -jnp.log(-jnp.log(u)))(every_u)
     noise_errors = {
         "xla_log": float(np.max(np.abs(np.asarray(table, dtype=np.float64) - exact))),
         "polynomial_log": float(np.max(np.abs(np.asarray(jax.jit(lambda u: -polynomial_log(-polynomial_log(u)))(every_u), dtype=np.float64) - exact))),
     }
-    table_noise = lambda k: table.at[hashed_uniform(k).astype(jnp.int32)].get(mode="promise_in_bounds")  # noqa: E731
+    table_noise = lambda k: table.at[uniform_index(k, shape).astype(jnp.int32)].get(mode="promise_in_bounds")  # noqa: E731
     table_same = bool(jnp.all(jax.jit(table_noise)(key) == jax.jit(xla_noise)(key)))
     timed("what_if_table_noise_pass", pass_over_draws(table_noise, False), logits, key, repeats=min(2, args.repeats))
     del table, every_u

@@ -38,19 +38,26 @@ def _mix32(values: jax.Array) -> jax.Array:
     return values ^ (values >> 16)
 
 
-def gumbel_noise(key: jax.Array, shape: tuple[int, ...], dtype: jnp.dtype = jnp.float32) -> jax.Array:
-    """I.i.d. Gumbel(0, 1) noise of ``shape``: −log(−log u), u uniform on (0, 1) with 23 random bits.
+def uniform_index(key: jax.Array, shape: tuple[int, ...]) -> jax.Array:
+    """23 random bits per element of ``shape``, uint32 in [0, 2²³): the index k of u = (k + ½)/2²³.
 
     One 32-bit seed is drawn from ``key`` with ``jax.random``; element e's bits are
-    mix(mix(e·φ + seed) ^ seed), φ = 0x9E3779B9. At most 2³² elements.
+    mix(mix(e·φ + seed) ^ seed), φ = 0x9E3779B9, of which the top 23 are kept. At most 2³² elements.
     """
     seed = jax.random.bits(key, (), jnp.uint32)
     counter = jax.lax.iota(jnp.uint32, math.prod(shape)).reshape(shape)
-    bits = _mix32(_mix32(counter * jnp.uint32(0x9E3779B9) + seed) ^ seed)
-    # 23 bits: the largest value, 1 − 2⁻²⁴, is exact in float32 (with 24 bits, 1 − 2⁻²⁵ rounds to 1.0
-    # and the noise becomes +inf).
-    uniform = ((bits >> 9).astype(dtype) + 0.5) * (1.0 / 2**23)
-    return -jnp.log(-jnp.log(uniform))
+    return _mix32(_mix32(counter * jnp.uint32(0x9E3779B9) + seed) ^ seed) >> 9
+
+
+def uniform_from_index(index: jax.Array, dtype: jnp.dtype = jnp.float32) -> jax.Array:
+    """u = (k + ½)/2²³ in (0, 1). 23 bits: the largest value, 1 − 2⁻²⁴, is exact in float32 (with 24
+    bits, 1 − 2⁻²⁵ rounds to 1.0 and the noise becomes +inf)."""
+    return (index.astype(dtype) + 0.5) * (1.0 / 2**23)
+
+
+def gumbel_noise(key: jax.Array, shape: tuple[int, ...], dtype: jnp.dtype = jnp.float32) -> jax.Array:
+    """I.i.d. Gumbel(0, 1) noise of ``shape``: −log(−log u), u from :func:`uniform_index` (23 random bits)."""
+    return -jnp.log(-jnp.log(uniform_from_index(uniform_index(key, shape), dtype)))
 
 
 def _draw(logits: jax.Array, key: jax.Array, index: jax.Array, temperature: float) -> jax.Array:
