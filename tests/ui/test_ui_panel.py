@@ -4,6 +4,7 @@ sampler selection move the marked point and change the answer to the values the 
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -50,23 +51,25 @@ def read_state(page) -> tuple[str, list[str], list[tuple[str, float, float]]]:
     return headline, sentences, points
 
 
+def _same_points(got: list[tuple[str, float, float]], want: list[tuple[str, float, float]]) -> bool:
+    return [p[0] for p in got] == [p[0] for p in want] and all(
+        x == pytest.approx(want_x) and y == pytest.approx(want_y) for (_, x, y), (_, want_x, want_y) in zip(got, want)
+    )
+
+
 def assert_state(page, results: Path, samplers: list[str], budget: str) -> None:
     headline, sentences, points = expected_state(results, samplers, budget)
-    # Wait for the page to show this selection (the redraw is asynchronous), then compare exactly.
+    # The panel sets its answer text before it redraws the figure, and the browser draws both asynchronously:
+    # poll until the text and the marked points show this selection (or 30 s pass), then compare exactly.
     page.locator(".workbench-points li").first.wait_for()
-    try:
-        page.wait_for_function(
-            "(count) => document.querySelectorAll('.workbench-points li').length === count",
-            arg=len(sentences), timeout=30_000,
-        )
-        page.wait_for_function(
-            "(first) => { const li = document.querySelector('.workbench-points li');"
-            " return li !== null && li.innerText.trim() === first; }",
-            arg=sentences[0], timeout=30_000,
-        )
-    except Exception:
-        pass  # compared below, with the texts in the message
-    got_headline, got_sentences, got_points = read_state(page)
+    deadline = time.monotonic() + 30
+    while True:
+        got_headline, got_sentences, got_points = read_state(page)
+        if (got_headline, got_sentences) == (headline, sentences) and _same_points(got_points, points):
+            break
+        if time.monotonic() > deadline:
+            break  # compared below, with the values in the message
+        page.wait_for_timeout(200)
     assert got_headline == headline
     assert got_sentences == sentences
     assert [p[0] for p in got_points] == [p[0] for p in points]
