@@ -19,21 +19,20 @@ import time
 from datetime import date
 from pathlib import Path
 
+from distill_setup import add_step_arguments, ml1m_step_inputs
+
 HERE = Path(__file__).resolve().parent
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=8)
-    parser.add_argument("--budget", type=int, default=500)
-    parser.add_argument("--draws", type=int, default=200)
-    parser.add_argument("--output", type=Path)
+    add_step_arguments(parser)
     args = parser.parse_args()
 
     import jax
     import numpy as np
 
-    from distill_setup import ml1m_step_inputs
     from workbench.distill.distill import choose_inner_lambda, draw_summary, update_step
     from workbench.evaluation import EvaluationConfig, EvaluationData
 

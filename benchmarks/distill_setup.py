@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -29,6 +31,13 @@ class StepInputs:
     key: Any
     lam: Any
     mean_size: float
+
+
+def add_step_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options both step benchmarks take: --budget μ (500), --draws γ (200), --output (a JSON path)."""
+    parser.add_argument("--budget", type=int, default=500)
+    parser.add_argument("--draws", type=int, default=200)
+    parser.add_argument("--output", type=Path)
 
 
 def ml1m_step_inputs(budget: int, draws: int) -> StepInputs:

@@ -51,6 +51,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
+from distill_setup import add_step_arguments, ml1m_step_inputs
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -69,9 +71,7 @@ def median_seconds(function: Callable[..., Any], *arguments: Any, repeats: int) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--budget", type=int, default=500)
-    parser.add_argument("--draws", type=int, default=200)
-    parser.add_argument("--output", type=Path)
+    add_step_arguments(parser)
     args = parser.parse_args()
 
     import jax
@@ -80,7 +80,6 @@ def main() -> None:
     import optax
     from jax.experimental import sparse
 
-    from distill_setup import ml1m_step_inputs
     from workbench.distill.distill import draw_summary, update_step
     from workbench.distill.gumbel import _backward, _draw, gumbel_noise, multi_gumbel_softmax, uniform_from_index, uniform_index
     from workbench.distill.loss import distillation_loss, summary_kernels
