@@ -201,8 +201,11 @@ def format_report(report: Any) -> str:
     from workbench.reference import paper_metrics
 
     paper = paper_metrics(report.dataset, report.model)
+    published = _lightgcn_published(report)
     chosen = ", ".join(f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}" for key, value in report.hyperparameters.items())
     lines = [f"{report.model} on {report.dataset}" + (f" ({chosen})" if chosen else ""), ""]
+    if published:
+        lines.append("∞-AE paper's protocol (validation carved from LightGCN's train split):")
     lines.append(f"{'metric':<10}{'validation':>12}{'test':>10}{'paper':>10}{'test-paper':>12}")
     for metric in METRICS_SHOWN:
         if metric not in report.test:
@@ -212,6 +215,17 @@ def format_report(report: Any) -> str:
             f"{metric:<10}{report.validation.get(metric, float('nan')):>12.2f}{report.test[metric]:>10.2f}"
             + (f"{reference:>10.2f}{report.test[metric] - reference:>+12.2f}" if reference is not None else f"{'':>10}{'':>12}")
         )
+    if published:
+        from workbench.reference import LIGHTGCN_SOURCE
+
+        lines += [
+            "",
+            f"LightGCN protocol: Recall@20, NDCG@20 on test (published LightGCN: {LIGHTGCN_SOURCE});",
+            "all items ranked, the user's train.txt items (train ∪ validation) masked, averaged over test users:",
+            f"{'metric':<10}{'test':>10}{'LightGCN':>10}{'test-LightGCN':>15}",
+        ]
+        for metric, reference in published.items():
+            lines.append(f"{metric:<10}{report.test[metric]:>10.2f}{reference:>10.2f}{report.test[metric] - reference:>+15.2f}")
     if len(report.selection) > 1:
         lines += ["", "λ curve (validation HR@100):"]
         best = report.hyperparameters.get("lambda")
@@ -230,6 +244,37 @@ def format_report(report: Any) -> str:
     return "\n".join(lines)
 
 
+def _lightgcn_published(report: Any) -> dict[str, float]:
+    """LightGCN's published Recall@20 and NDCG@20 for ``report``'s dataset, when the report measured them.
+
+    Empty unless the dataset has published LightGCN figures (gowalla, yelp2018) and the test metrics hold
+    Recall@20 and NDCG@20 (evaluated with ``evaluation.config_for``, which adds k = 20 on LightGCN's split).
+    """
+    from workbench.reference import LIGHTGCN_PROTOCOL_METRICS, lightgcn_published
+
+    published = lightgcn_published(report.dataset)
+    if not published or not all(metric in report.test for metric in LIGHTGCN_PROTOCOL_METRICS):
+        return {}
+    return {metric: published[metric] for metric in LIGHTGCN_PROTOCOL_METRICS}
+
+
+def _report_json(report: Any) -> dict[str, Any]:
+    """``report.to_json()``, with a ``lightgcn_protocol`` entry (measured and published) where it applies."""
+    payload = report.to_json()
+    published = _lightgcn_published(report)
+    if published:
+        from workbench.reference import LIGHTGCN_SOURCE
+
+        payload["lightgcn_protocol"] = {
+            "test": {metric: report.test[metric] for metric in published},
+            "published_lightgcn": published,
+            "source": LIGHTGCN_SOURCE,
+            "definition": "all items ranked, train ∪ validation (LightGCN's train.txt) masked; Recall@k = hits / "
+            "|test items|, NDCG@k with IDCG over min(|test items|, k); ×100, averaged over test users",
+        }
+    return payload
+
+
 def _write_json(path: Path, payload: Any) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -240,7 +285,7 @@ def _write_json(path: Path, payload: Any) -> None:
 
 
 def _run_models(args: argparse.Namespace, models: Sequence[str]) -> list[Any]:
-    from workbench.evaluation import evaluate_model
+    from workbench.evaluation import config_for, evaluate_model
     from workbench.models import make_model
 
     model_objects = [make_model(name, **_model_options(args, name)) for name in models]  # validate all first
@@ -260,7 +305,10 @@ def _run_models(args: argparse.Namespace, models: Sequence[str]) -> list[Any]:
               f"{sample.n_rows:,} rows, {100 * sample.fraction_users:.2f} % of users")
     reports = []
     for model in model_objects:
-        report = evaluate_model(model, dataset, seed=args.seed, train=train, row_users=row_users, progress=not args.no_progress)
+        report = evaluate_model(
+            model, dataset, seed=args.seed, config=config_for(dataset), train=train, row_users=row_users,
+            progress=not args.no_progress,
+        )
         print(format_report(report))
         print()
         reports.append(report)
@@ -271,7 +319,7 @@ def command_evaluate(args: argparse.Namespace) -> int:
     check_output_path(args.output)
     (report,) = _run_models(args, [args.model])
     if args.output is not None:
-        _write_json(args.output, report.to_json())
+        _write_json(args.output, _report_json(report))
     return 0
 
 
@@ -285,12 +333,16 @@ def command_reproduce(args: argparse.Namespace) -> int:
     reports = _run_models(args, models)
     print(summary_table(reports))
     if args.output is not None:
-        _write_json(args.output, [report.to_json() for report in reports])
+        _write_json(args.output, [_report_json(report) for report in reports])
     return 0
 
 
 def summary_table(reports: Sequence[Any]) -> str:
-    """One line per model: measured test NDCG@10 and HR@10 next to the paper's."""
+    """One line per model: measured test NDCG@10 and HR@10 next to the paper's.
+
+    On a dataset with LightGCN's split (gowalla, yelp2018), a second block: test Recall@20 and NDCG@20
+    (LightGCN's protocol) next to LightGCN's published figures.
+    """
     from workbench.reference import paper_metrics
 
     lines = [f"{'model':<14}{'NDCG@10':>9}{'paper':>8}{'HR@10':>8}{'paper':>8}{'HR@100':>8}{'paper':>8}{'λ':>8}{'seconds':>9}"]
@@ -307,6 +359,21 @@ def summary_table(reports: Sequence[Any]) -> str:
             f"{cell('HR@10', paper)}{cell('HR@100', report.test)}{cell('HR@100', paper)}"
             f"{(f'{lam:g}' if lam is not None else '—'):>8}{report.seconds['total']:>9.1f}"
         )
+    lightgcn = [(report, published) for report in reports if (published := _lightgcn_published(report))]
+    if lightgcn:
+        from workbench.reference import LIGHTGCN_SOURCE
+
+        lines += [
+            "",
+            f"LightGCN protocol: Recall@20, NDCG@20, test (published LightGCN: {LIGHTGCN_SOURCE})",
+            f"{'model':<14}{'Recall@20':>10}{'LightGCN':>10}{'diff':>8}{'NDCG@20':>9}{'LightGCN':>10}{'diff':>8}",
+        ]
+        for report, published in lightgcn:
+            recall, ndcg = report.test["Recall@20"], report.test["NDCG@20"]
+            lines.append(
+                f"{report.model:<14}{recall:>10.2f}{published['Recall@20']:>10.2f}{recall - published['Recall@20']:>+8.2f}"
+                f"{ndcg:>9.2f}{published['NDCG@20']:>10.2f}{ndcg - published['NDCG@20']:>+8.2f}"
+            )
     return "\n".join(lines)
 
 

@@ -51,6 +51,31 @@ class EvaluationConfig:
             raise WorkbenchError(f"selection_metric must be one of {', '.join(valid)}, got {self.selection_metric!r}")
 
 
+#: The cut-off of LightGCN's protocol (Recall@20, NDCG@20).
+LIGHTGCN_K = 20
+
+
+def has_lightgcn_split(dataset: Dataset) -> bool:
+    """Whether ``dataset`` keeps LightGCN's train/test split (gowalla, yelp2018 as published).
+
+    Its test context, train ∪ validation, is then LightGCN's own train.txt, so the test metrics at
+    k = 20 are LightGCN's protocol: Recall@20 (hits / |test items|) and NDCG@20, all items ranked,
+    train.txt masked. ``read_lightgcn`` names the split so; a seeded re-split of the same files does not.
+    """
+    return dataset.split_origin.startswith("LightGCN train/test split")
+
+
+def config_for(dataset: Dataset, config: EvaluationConfig = EvaluationConfig()) -> EvaluationConfig:
+    """``config`` with k = 20 added to its cut-offs when ``dataset`` has LightGCN's split; else ``config``.
+
+    Adding a cut-off changes no other metric (the top max(ks) items are ranked once either way), and
+    hyper-parameters are still chosen on ``config.selection_metric``.
+    """
+    if not has_lightgcn_split(dataset) or LIGHTGCN_K in config.ks:
+        return config
+    return replace(config, ks=tuple(sorted({*config.ks, LIGHTGCN_K})))
+
+
 @dataclass(frozen=True)
 class SelectionStep:
     """One setting of the grid and its validation metrics."""
