@@ -72,7 +72,9 @@ def make_tree(root: Path) -> Path:
 def test_unknown_name_lists_the_valid_ones(tmp_path: Path) -> None:
     with pytest.raises(WorkbenchError, match=r"unknown dataset 'ml-2m'; valid names: ml-1m, amazon-magazine, ml-100k"):
         load_dataset("ml-2m", data_dir=tmp_path)
-    assert set(DATASET_NAMES) == {"ml-1m", "amazon-magazine", "ml-100k", "gowalla", "yelp2018", "netflix"}
+    assert set(DATASET_NAMES) == {
+        "ml-1m", "amazon-magazine", "ml-100k", "gowalla", "yelp2018", "netflix", "ml-10m", "ml-20m", "synthetic-netflix"
+    }
 
 
 def test_generated_tree_loads_every_dataset(tmp_path: Path) -> None:
@@ -149,7 +151,8 @@ def test_available_datasets(tmp_path: Path) -> None:
     assert "downloadable from https://files.grouplens.org" in listing["ml-1m"].location
     assert "netflix/combined_data_*.txt" in listing["netflix"].location
     full = {entry.name: entry for entry in available_datasets(make_tree(tmp_path / "full"))}
-    assert all(full[name].available for name in DATASET_NAMES if name != "ml-100k")
+    not_in_tree = ("ml-100k", "ml-10m", "ml-20m", "synthetic-netflix")
+    assert all(full[name].available for name in DATASET_NAMES if name not in not_in_tree)
     assert "total_data.hdf5" in full["ml-1m"].location and full["ml-1m"].description
 
 
@@ -255,4 +258,7 @@ def test_real_available_datasets(real_data_dir: Path) -> None:
         "gowalla": True,
         "yelp2018": True,
         "netflix": False,
+        "ml-10m": False,
+        "ml-20m": False,
+        "synthetic-netflix": False,
     }

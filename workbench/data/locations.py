@@ -7,7 +7,8 @@ Resolution order of the data directory (`resolve_data_dir`):
 3. the user cache, `pooch.os_cache("workbench")` (e.g. `~/.cache/workbench` on Linux).
 
 Layout inside a data directory: one folder per dataset, as in `shared/data/README.md`
-(`ml-1m/ratings.dat` or `ml-1m/paper/...`, `ml-100k/u.data`, `lightgcn-gowalla/train.txt`, ...).
+(`ml-1m/ratings.dat` or `ml-1m/paper/...`, `ml-100k/u.data`, `ml-10m/ratings.dat` (or the zip's own
+`ml-10M100K/ratings.dat`), `ml-20m/ratings.csv`, `lightgcn-gowalla/train.txt`, ...).
 
 Downloads (MovieLens only: GroupLens publishes the zips) go to the user cache, never to the
 data directory (which may be read-only), and are checked against the archive's sha256.
@@ -37,9 +38,10 @@ class Download:
     files: tuple[str, ...]
 
 
-#: sha256 of the GroupLens zips. Both values are quoted, identically, by many independent public
-#: projects that pin these archives (their md5, c4d9eecf… for ml-1m.zip and 0e33842e… for
-#: ml-100k.zip, are the ones GroupLens publishes next to the files).
+#: sha256 of the GroupLens zips. Each value is quoted, identically, by several independent public
+#: projects that pin these archives (next to the md5 that GroupLens publishes beside each file:
+#: c4d9eecf… for ml-1m.zip, 0e33842e… for ml-100k.zip, ce571fd5… for ml-10m.zip (65,566,137
+#: bytes), cd245b17… for ml-20m.zip (198,702,078 bytes)). The ML-10M zip unpacks to `ml-10M100K/`.
 DOWNLOADS: dict[str, Download] = {
     "ml-100k": Download(
         name="ml-100k",
@@ -54,6 +56,20 @@ DOWNLOADS: dict[str, Download] = {
         sha256="a6898adb50b9ca05aa231689da44c217cb524e7ebd39d264c56e2832f2c54e20",
         folder="ml-1m",
         files=("ratings.dat", "movies.dat"),
+    ),
+    "ml-10m": Download(
+        name="ml-10m",
+        url="https://files.grouplens.org/datasets/movielens/ml-10m.zip",
+        sha256="813c411ccb6122564edfe752e7f80c4dcc5aa25fa94c93622f6877a7ba252862",
+        folder="ml-10M100K",
+        files=("ratings.dat", "movies.dat"),
+    ),
+    "ml-20m": Download(
+        name="ml-20m",
+        url="https://files.grouplens.org/datasets/movielens/ml-20m.zip",
+        sha256="96f243c338a8665f6bcc89c53edf6ee39162a846940de6b7c8c48aeada765ff3",
+        folder="ml-20m",
+        files=("ratings.csv", "movies.csv"),
     ),
 }
 

@@ -1,4 +1,4 @@
-"""The paper's data protocol (SPEC §1): binarise, filter users, re-index densely, split per user.
+"""The paper's data protocol: binarise, filter users, re-index densely, split per user.
 
 Everything here is vectorised with numpy (sorts and bincounts, no per-user Python loop) and pure:
 randomness comes only from an explicit `seed` (`numpy.random.default_rng(seed)`).
@@ -97,11 +97,17 @@ def _shuffled_ranks(groups: np.ndarray, n_groups: int, rng: np.random.Generator)
     """
     n = groups.shape[0]
     permutation = rng.permutation(n)
-    order = permutation[np.argsort(groups[permutation], kind="stable")]
+    shuffled_groups = groups[permutation]
+    within = np.argsort(shuffled_groups, kind="stable")
+    del shuffled_groups  # each (n,) temporary is released as soon as it is used: n may be 1e8
+    order = permutation[within]
+    del permutation, within
     counts = np.bincount(groups, minlength=n_groups)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     ranks = np.empty(n, dtype=np.int64)
-    ranks[order] = np.arange(n, dtype=np.int64) - starts[groups[order]]
+    ranks[order] = np.arange(n, dtype=np.int64)  # position in the order, then minus the group's start
+    del order
+    ranks -= starts[groups]
     return ranks
 
 
@@ -116,11 +122,14 @@ def per_user_split(user_index: np.ndarray, n_users: int, seed: int) -> np.ndarra
     user_index = np.asarray(user_index, dtype=np.int64)
     rng = np.random.default_rng(seed)
     position = _shuffled_ranks(user_index, n_users, rng)
-    n = np.bincount(user_index, minlength=n_users)[user_index]
-    first_cut, second_cut = split_boundaries(n)
+    first_cut, second_cut = split_boundaries(np.bincount(user_index, minlength=n_users))  # per user
     split = np.full(user_index.shape[0], TEST, dtype=np.int8)
-    split[(position >= 1) & (position < first_cut)] = TRAIN
-    split[(position >= np.maximum(first_cut, 1)) & (position < second_cut)] = VALIDATION
+    cut = first_cut[user_index]  # one (n,) buffer for the per-row cuts
+    split[(position >= 1) & (position < cut)] = TRAIN
+    validation = position >= np.maximum(cut, 1, out=cut)
+    np.take(second_cut, user_index, out=cut)
+    validation &= position < cut
+    split[validation] = VALIDATION
     return split
 
 
@@ -154,10 +163,14 @@ def _check_min_interactions(min_interactions: int) -> None:
         raise WorkbenchError(f"min_interactions: expected an integer >= 1, got {min_interactions}")
 
 
-def _sorted_distinct(keys: np.ndarray) -> np.ndarray:
+def _sorted_distinct(keys: np.ndarray, overwrite: bool = False) -> np.ndarray:
     """Sorted distinct values of a 1-D int64 array (a sort and a neighbour comparison; numpy's
-    hash-based `np.unique` is several times slower on a million keys)."""
-    keys = np.sort(keys)
+    hash-based `np.unique` is several times slower on a million keys). `overwrite`: sort `keys`
+    in place (the caller's array is changed) instead of sorting a copy."""
+    if overwrite:
+        keys.sort()
+    else:
+        keys = np.sort(keys)
     if keys.shape[0] == 0:
         return keys
     return keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
@@ -178,11 +191,19 @@ def apply_protocol(interactions: Interactions, seed: int = 0, min_interactions: 
     _check_min_interactions(min_interactions)
     if len(interactions) == 0:
         raise WorkbenchError(f"{interactions.source}: no interactions to build a dataset from")
+    # Each (n,) int64 array costs 8n bytes (0.8 GB for Netflix-sized data): they are built in place
+    # where possible and released as soon as they are used.
     user_codes, user_ids = dense_codes(interactions.users)
     item_codes, item_ids = dense_codes(interactions.items)
     n_items = np.int64(item_ids.shape[0])
-    pairs = _sorted_distinct(user_codes * n_items + item_codes)  # distinct pairs, by (user, item)
-    users, items = pairs // n_items, pairs % n_items
+    pairs = user_codes  # the key user * n_items + item, built in dense_codes' own array
+    del user_codes
+    pairs *= n_items
+    pairs += item_codes
+    del item_codes
+    pairs = _sorted_distinct(pairs, overwrite=True)  # distinct pairs, by (user, item)
+    users, items = np.divmod(pairs, n_items)
+    del pairs
     per_user = np.bincount(users, minlength=user_ids.shape[0])
     keep_user = per_user >= min_interactions
     if not keep_user.any():
@@ -190,8 +211,11 @@ def apply_protocol(interactions: Interactions, seed: int = 0, min_interactions: 
             f"{interactions.source}: the dataset is empty after filtering: no user has at least "
             f"min_interactions={min_interactions} distinct items (largest: {int(per_user.max())})"
         )
-    rows = keep_user[users]
-    users, items = users[rows], items[rows]
+    if not keep_user.all():
+        rows = keep_user[users]
+        users = users[rows]
+        items = items[rows]
+        del rows
     item_present = np.bincount(items, minlength=int(n_items)) > 0
     users = _compact(users, keep_user)
     items = _compact(items, item_present)

@@ -8,6 +8,9 @@
 | `gowalla`         | `lightgcn-gowalla/train.txt` + `test.txt`                             | LightGCN's    |
 | `yelp2018`        | `lightgcn-yelp2018/train.txt` + `test.txt`                            | LightGCN's    |
 | `netflix`         | `netflix/combined_data_*.txt` (or `netflix/training_set/mv_*.txt`)    | protocol      |
+| `ml-10m`          | `ml-10m/ratings.dat[.gz]`, `ml-10M100K/ratings.dat` (the zip's folder); GroupLens download | protocol |
+| `ml-20m`          | `ml-20m/ratings.csv[.gz]`; GroupLens download                         | protocol      |
+| `synthetic-netflix` | `synthetic-netflix/interactions.npz`, written by `workbench generate` (`generate.py`) | protocol |
 
 `split=None` (default) takes the split published with the data where there is one (the paper's,
 or LightGCN's), else the seeded protocol; `split="paper"` insists on the published split;
@@ -16,7 +19,7 @@ else from the published files with their split ignored.
 
 The folders are looked for in the data directory (`locations.resolve_data_dir`), then in the
 download cache. MovieLens datasets also get each item's title and genres (`Dataset.item_titles`,
-`Dataset.item_genres`) from `movies.dat` / `u.item` when that file is present. ML-1M user ids are
+`Dataset.item_genres`) from `movies.dat` / `u.item` / `movies.csv` when that file is present. ML-1M user ids are
 the original MovieLens UserIDs from every source (the authors' HDF5 stores UserID − 1; 1 is added
 back).
 """
@@ -32,6 +35,7 @@ from typing import Literal
 
 from workbench.data import locations
 from workbench.data.dataset import Dataset, build_dataset
+from workbench.data.generate import INTERACTIONS_FILE, read_generated
 from workbench.data.interactions import Interactions
 from workbench.data.readers import (
     read_amazon_csv,
@@ -65,14 +69,15 @@ class DatasetSpec:
     """A named dataset: its sources in order of preference, download and item file, if any.
 
     `titles`: the MovieLens file (relative to the data directory) holding each item's title and
-    genres (`movies.dat` or `u.item`; `u.item`'s genre names come from the `u.genre` beside it).
+    genres (`movies.dat`, `movies.csv` or `u.item`; `u.item`'s genre names come from the `u.genre`
+    beside it), or several such paths, the first one found wins.
     """
 
     name: str
     description: str
     sources: tuple[_Source, ...]
     download: str | None = None
-    titles: str | None = None
+    titles: str | tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,36 @@ SPECS: dict[str, DatasetSpec] = {
                 _Source(("netflix/training_set/mv_*.txt",), _netflix, False, "training_set files"),
             ),
         ),
+        DatasetSpec(
+            "ml-10m",
+            "MovieLens-10M: 10,000,054 ratings, 69,878 users, 10,677 movies (GroupLens)",
+            (
+                _Source(("ml-10m/ratings.dat",), _single(read_movielens_dat), False, "ratings.dat"),
+                _Source(("ml-10m/ratings.dat.gz",), _single(read_movielens_dat), False, "ratings.dat.gz"),
+                _Source(("ml-10M100K/ratings.dat",), _single(read_movielens_dat), False, "ratings.dat"),
+            ),
+            download="ml-10m",
+            titles=("ml-10m/movies.dat", "ml-10M100K/movies.dat"),
+        ),
+        DatasetSpec(
+            "ml-20m",
+            "MovieLens-20M: 20,000,263 ratings, 138,493 users, 26,744 movies (GroupLens)",
+            (
+                _Source(("ml-20m/ratings.csv",), _single(read_movielens_csv), False, "ratings.csv"),
+                _Source(("ml-20m/ratings.csv.gz",), _single(read_movielens_csv), False, "ratings.csv.gz"),
+            ),
+            download="ml-20m",
+            titles="ml-20m/movies.csv",
+        ),
+        DatasetSpec(
+            "synthetic-netflix",
+            "Synthetic Netflix-shaped implicit data (`workbench generate --like netflix`)",
+            (
+                _Source(
+                    (f"synthetic-netflix/{INTERACTIONS_FILE}",), _single(read_generated), False, "generated interactions"
+                ),
+            ),
+        ),
     )
 }
 
@@ -253,10 +288,12 @@ def _item_file(spec: DatasetSpec, dirs: list[Path], found_in: Path) -> Path | No
     """The file with the items' titles and genres: beside the data found first, else in `dirs`."""
     if spec.titles is None:
         return None
+    candidates = (spec.titles,) if isinstance(spec.titles, str) else spec.titles
     for folder in [found_in, *dirs]:
-        path = folder / spec.titles
-        if path.is_file():
-            return path
+        for candidate in candidates:
+            path = folder / candidate
+            if path.is_file():
+                return path
     return None
 
 
