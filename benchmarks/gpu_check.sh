@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # One call on the GPU machine: the ∞-AE ML-1M benchmark with JAX on the GPU ("jax") next to the
 # SciPy path on that machine's CPU ("scipy"), in the same call so that the ratio means something;
-# then Distill-CF's step on ML-1M (μ = 500, γ = 200, all users) and where its time goes.
+# then ∞-AE's test metrics on the GPU against the CPU's recorded ones (ML-1M, Gowalla in full and
+# with a Nyström support; equal within 0.05 points); then Distill-CF's step on ML-1M (μ = 500,
+# γ = 200, all users) and where its time goes.
 #
 # Prepare here (the device machine reaches no network and sees no ../shared):
 #   mkdir -p .device-data/ml-1m && cp -r ../shared/data/ml-1m/paper .device-data/ml-1m/
+#   cp -r ../shared/data/lightgcn-gowalla .device-data/
 #   python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 -d .whl pooch==1.9.0 platformdirs
 #   (both folders are git-ignored: the data's licence forbids committing it)
 # Then call the device tool's run with:
@@ -20,5 +23,6 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
 python3 -c "import jax; print('jax', jax.__version__, jax.devices())"
 out="${OUT:-benchmarks/results}"
 python3 benchmarks/infinite_ae_ml1m.py --repeats 3 --algebras jax,scipy --output "$out/infinite_ae_ml1m.gpu.json"
+python3 benchmarks/gpu_metrics.py --output "$out/gpu_metrics.json"
 python3 benchmarks/distill_ml1m.py --steps 8 --output "$out/distill_ml1m.gpu.json"
 python3 benchmarks/distill_step_floor.py --repeats 5 --output "$out/distill_step_floor.gpu.json"

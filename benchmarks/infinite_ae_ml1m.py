@@ -5,7 +5,11 @@ dataset is loaded in that process and its load time reported apart. Runs are rep
 median reported. Both dense-algebra backends are measured in the same invocation, so their ratio
 is meaningful on whatever machine this runs on.
 
-    python benchmarks/infinite_ae_ml1m.py [--repeats 3] [--algebras scipy,jax] [--output FILE]
+    python benchmarks/infinite_ae_ml1m.py [--repeats 3] [--algebras scipy,jax] [--baseline-ref REF] [--output FILE]
+
+``--baseline-ref REF`` also times the package as it was at git commit REF (a temporary worktree on
+the child's PYTHONPATH), on SciPy, interleaved run by run with today's code: "not slower" is then a
+ratio measured in one invocation.
 
 Writes JSON (default benchmarks/results/infinite_ae_ml1m.<device>.json) and prints a Markdown table.
 """
@@ -19,6 +23,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -60,29 +65,40 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--algebras", default="scipy,jax")
     parser.add_argument("--output", type=Path)
+    parser.add_argument("--baseline-ref", help="also time the package at this git commit (SciPy path)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(one_run(args.child)))
         return
 
-    runs: dict[str, list[dict]] = {}
-    for algebra in args.algebras.split(","):
-        runs[algebra] = []
-        for repeat in range(args.repeats):
-            completed = subprocess.run(
-                [sys.executable, __file__, "--child", algebra], capture_output=True, text=True, check=False
-            )
-            if completed.returncode != 0:
-                sys.exit(f"run {repeat + 1} with {algebra} failed:\n{completed.stderr}")
-            result = json.loads(completed.stdout.strip().splitlines()[-1])
-            runs[algebra].append(result)
-            print(f"{algebra} run {repeat + 1}: {result['grid_and_test_seconds']:.2f} s, "
-                  f"peak {result['peak_rss_bytes'] / 2**30:.2f} GiB", file=sys.stderr)
+    labels = {algebra: None for algebra in args.algebras.split(",")}
+    worktree = None
+    if args.baseline_ref:
+        worktree = Path(tempfile.mkdtemp(prefix="workbench-baseline-")) / "tree"
+        subprocess.run(["git", "worktree", "add", "--detach", str(worktree), args.baseline_ref], cwd=HERE.parent, check=True, capture_output=True)
+        labels[f"scipy@{args.baseline_ref}"] = worktree
+    runs: dict[str, list[dict]] = {label: [] for label in labels}
+    try:
+        for repeat in range(args.repeats):  # interleaved, so that a drift of the machine hits every label alike
+            for label, tree in labels.items():
+                environment = dict(os.environ, PYTHONPATH=str(tree)) if tree else None
+                completed = subprocess.run(
+                    [sys.executable, __file__, "--child", label.split("@")[0]], capture_output=True, text=True, check=False, env=environment
+                )
+                if completed.returncode != 0:
+                    sys.exit(f"run {repeat + 1} of {label} failed:\n{completed.stderr}")
+                result = json.loads(completed.stdout.strip().splitlines()[-1])
+                runs[label].append(result)
+                print(f"{label} run {repeat + 1}: {result['grid_and_test_seconds']:.2f} s, "
+                      f"peak {result['peak_rss_bytes'] / 2**30:.2f} GiB", file=sys.stderr)
+    finally:
+        if worktree is not None:
+            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=HERE.parent, check=False)
 
     summary = {}
-    for algebra, results in runs.items():
-        summary[algebra] = {
+    for label, results in runs.items():
+        summary[label] = {
             "median_grid_and_test_seconds": statistics.median(r["grid_and_test_seconds"] for r in results),
             "median_select_seconds": statistics.median(r["select_seconds"] for r in results),
             "median_test_seconds": statistics.median(r["test_seconds"] for r in results),
@@ -102,10 +118,13 @@ def main() -> None:
     }
     output = args.output or HERE / "results" / f"infinite_ae_ml1m.{device.lower().replace(' ', '-')}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(payload, indent=2) + "\n")
+    temporary = output.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(payload, indent=2) + "\n")
+    os.replace(temporary, output)
     print(f"| algebra | grid + test (median of {args.repeats}) | of which test | peak memory | load | λ | test NDCG@10 |")
     print("|---|---|---|---|---|---|---|")
-    baseline = summary.get("scipy", next(iter(summary.values())))["median_grid_and_test_seconds"]
+    baseline_label = f"scipy@{args.baseline_ref}" if args.baseline_ref else "scipy"
+    baseline = summary.get(baseline_label, next(iter(summary.values())))["median_grid_and_test_seconds"]
     for algebra, row in summary.items():
         print(f"| {algebra} | {row['median_grid_and_test_seconds']:.1f} s ({row['median_grid_and_test_seconds'] / baseline:.2f}x) "
               f"| {row['median_test_seconds']:.1f} s | {row['median_peak_rss_gib']:.2f} GiB | {row['median_load_seconds']:.1f} s "

@@ -1,5 +1,5 @@
-"""The ``workbench`` command line: ``evaluate``, ``reproduce``, ``distill``, ``sample``, ``budget-curve``
-and ``datasets``.
+"""The ``workbench`` command line: ``evaluate``, ``reproduce``, ``plan``, ``distill``, ``sample``, ``budget-curve``,
+``datasets`` and ``generate``.
 
 User errors (a missing file, a bad parameter, a kernel that will not fit) print one line starting
 with ``error:`` and exit with status 2; no traceback.
@@ -63,6 +63,32 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _shape(text: str) -> tuple[int, int, int]:
+    parts = text.lower().replace(",", "").split("x")
+    try:
+        values = tuple(int(part) for part in parts)
+    except ValueError:
+        values = ()
+    if len(values) != 3 or min(values) <= 0:
+        raise argparse.ArgumentTypeError(f"expected USERSxITEMSxINTERACTIONS such as 29858x40981x810128, got {text!r}")
+    return values  # type: ignore[return-value]
+
+
+_UNITS = {"": 1, "b": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+
+
+def _bytes(text: str) -> int:
+    number = text.strip().lower().rstrip("ytes").rstrip()
+    unit = number.lstrip("0123456789.").strip()
+    try:
+        value = float(number[: len(number) - len(unit)].strip()) * _UNITS[unit if unit.endswith("b") or not unit else unit + "b"]
+    except (ValueError, KeyError):
+        raise argparse.ArgumentTypeError(f"expected a size such as 80GiB, 40GB or 16384MiB, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a size > 0, got {text!r}")
+    return int(value)
+
+
 def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", default="ml-1m", help="dataset name (see `workbench datasets`); default ml-1m")
     parser.add_argument("--data-file", type=Path, help="your own CSV/TSV/parquet of user,item[,rating] instead of --dataset")
@@ -72,7 +98,18 @@ def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lambdas", type=_float_list, help="λ grid, comma-separated (∞-AE default 1,5,20,50,100)")
-    parser.add_argument("--user-support", type=_positive_int, help="∞-AE: fit on this many random users")
+    parser.add_argument("--user-support", type=_positive_int, help="∞-AE: this many random users carry the model (see --support-method)")
+    parser.add_argument(
+        "--support-method", choices=("sample", "nystrom"), default="sample",
+        help="∞-AE with --user-support: 'sample' fits on those users only (the authors' choice); "
+        "'nystrom' keeps every user as a target with those users as landmarks",
+    )
+    parser.add_argument(
+        "--selection-users", type=_positive_int,
+        help=f"∞-AE: above this many support users, choose λ on this many random users and refit once "
+        f"(default {_default_selection_users():,}); see --exact-grid",
+    )
+    parser.add_argument("--exact-grid", action="store_true", help="∞-AE: search the whole λ grid on all users, however many")
     parser.add_argument("--depth", type=_positive_int, default=1, help="∞-AE: hidden layers of the infinitely wide network")
     parser.add_argument("--float64", action="store_true", help="compute in float64 (default float32)")
     parser.add_argument("--linear-algebra", choices=("auto", "scipy", "jax"), default="auto", help="dense algebra backend")
@@ -149,8 +186,25 @@ def build_parser() -> argparse.ArgumentParser:
     curve.add_argument("--output", type=Path, required=True, help="tidy results (.parquet or .csv); re-running resumes")
     curve.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
+    plan = commands.add_parser("plan", help="predicted peak memory and time of each stage of ∞-AE, here and on a GPU")
+    _add_data_arguments(plan)
+    plan.add_argument("--model", default="infinite-ae", help="infinite-ae (the only model with stages worth planning)")
+    _add_model_arguments(plan)
+    plan.add_argument(
+        "--shape", type=_shape,
+        help="plan without loading data: USERSxITEMSxINTERACTIONS, e.g. 480189x17770x100480507 (Netflix)",
+    )
+    plan.add_argument("--device-memory", type=_bytes, default=80 * 2**30, help="memory of the GPU to plan for (default 80GiB)")
+    plan.add_argument("--device-tflops", type=_positive_float, default=20.0, help="that GPU's float32 TFLOP/s (default 20)")
+
     datasets = commands.add_parser("datasets", help="list the datasets and where each was found")
     datasets.add_argument("--data-dir", type=Path, help="folder with the datasets")
+
+    generate = commands.add_parser("generate", help="write seeded synthetic data shaped like a published dataset")
+    generate.add_argument("--like", default="netflix", help="the dataset whose statistics to follow (netflix)")
+    generate.add_argument("--scale", default="1", help="fraction of its users (and interactions), in (0, 1]; default 1")
+    generate.add_argument("--seed", type=_non_negative_int, default=0, help="seed of the draw (default 0)")
+    generate.add_argument("--output", type=Path, required=True, help="data folder to write <output>/synthetic-<like>/ into")
 
     run = commands.add_parser("run", help="execute a notebook with papermill; parameters are checked first")
     run.add_argument("notebook", type=Path, help="the notebook (.ipynb), e.g. notebooks/02_data_budget.ipynb")
@@ -170,6 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _default_selection_users() -> int:
+    from workbench.models.infinite_ae import DEFAULT_SELECTION_USERS
+
+    return DEFAULT_SELECTION_USERS
+
+
 def _model_options(args: argparse.Namespace, model: str) -> dict[str, Any]:
     from workbench.ntk import NTKConfig
 
@@ -179,6 +239,15 @@ def _model_options(args: argparse.Namespace, model: str) -> dict[str, Any]:
         options.update(ntk=NTKConfig(depth=args.depth), dtype=dtype, linear_algebra=args.linear_algebra)
         if args.user_support is not None:
             options["user_support"] = args.user_support
+            options["support_method"] = args.support_method
+        elif args.support_method != "sample":
+            raise WorkbenchError("--support-method nystrom needs --user-support M, the number of landmark users")
+        if args.exact_grid and args.selection_users is not None:
+            raise WorkbenchError("--exact-grid and --selection-users contradict each other; give one")
+        if args.exact_grid:
+            options["selection_users"] = None
+        elif args.selection_users is not None:
+            options["selection_users"] = args.selection_users
         if args.lambdas is not None:
             options["lambdas"] = args.lambdas
     elif model == "ease":
@@ -431,6 +500,26 @@ def command_budget_curve(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def command_plan(args: argparse.Namespace) -> int:
+    from workbench.memory import available_host_memory
+    from workbench.models import make_model
+    from workbench.models.infinite_ae_plan import format_plan, measure_rates
+
+    if args.model != "infinite-ae":
+        raise WorkbenchError(f"--model: plan knows ∞-AE's stages only (infinite-ae), got {args.model!r}")
+    model = make_model(args.model, **_model_options(args, args.model))
+    if args.shape is not None:
+        name, (n_users, n_items, nnz) = "data of the given shape", args.shape
+    else:
+        dataset = _load(args)
+        name, n_users, n_items, nnz = dataset.name, dataset.n_users, dataset.n_items, int(dataset.train.nnz)
+    print(format_plan(
+        model, name, n_users, n_items, nnz, rates=measure_rates(), available=available_host_memory(),
+        device_memory=args.device_memory, device_tflops=args.device_tflops,
+    ))
+    return 0
+
+
 def command_datasets(args: argparse.Namespace) -> int:
     from workbench.data import available_datasets
 
@@ -439,6 +528,33 @@ def command_datasets(args: argparse.Namespace) -> int:
     for row in rows:
         status = "available" if row.available else "missing  "
         print(f"{row.name:<{width}}  {status}  {row.location}")
+    return 0
+
+
+def command_generate(args: argparse.Namespace) -> int:
+    from workbench.data.generate import GenerateConfig, generate, write_generated
+
+    try:
+        scale = float(args.scale)
+    except ValueError:
+        raise WorkbenchError(f"--scale: expected a number in (0, 1], got {args.scale!r}") from None
+    if args.output.exists() and not args.output.is_dir():
+        raise WorkbenchError(f"--output {args.output}: is a file; give the data folder to write into")
+    try:
+        config = GenerateConfig(like=args.like, scale=scale, seed=args.seed)
+    except WorkbenchError as error:
+        raise WorkbenchError(f"--{error}") from None
+    print(f"generating {config.dataset_name}: {config.n_users:,} users (scale {config.scale:g}, seed {config.seed}) ...", flush=True)
+    folder = write_generated(generate(config), args.output)
+    metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+    users, items = metadata["user_degree"], metadata["item_degree"]
+    print(f"wrote {folder}: {metadata['interactions']:,} interactions, {metadata['n_users']:,} users, "
+          f"{metadata['items_with_interactions']:,} of {metadata['n_items']:,} items, density {metadata['density']:.3%}")
+    print(f"  per user: median {users['median']:g}, mean {users['mean']:.1f}, max {users['max']:g}; "
+          f"per item: median {items['median']:g}, mean {items['mean']:.1f}, max {items['max']:g}")
+    print(f"  files: {folder / 'interactions.npz'}, {folder / 'metadata.json'}")
+    print(f"use it with: --data-dir {args.output} --dataset {config.dataset_name}   "
+          f"(Python: load_dataset({config.dataset_name!r}, data_dir={str(args.output)!r}))")
     return 0
 
 
@@ -503,6 +619,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sample": command_sample,
         "budget-curve": command_budget_curve,
         "datasets": command_datasets,
+        "plan": command_plan,
+        "generate": command_generate,
         "run": command_run,
         "sweep": command_sweep,
     }

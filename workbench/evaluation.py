@@ -124,19 +124,29 @@ class EvaluationData:
 
 
 def _score_batches(
-    fitted: FittedRecommender, context: sp.csr_matrix, positives: sp.csr_matrix, batch_size: int
+    fitted: FittedRecommender,
+    context: sp.csr_matrix,
+    positives: sp.csr_matrix,
+    batch_size: int,
+    users: np.ndarray | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Scores of the users who have positives, ``batch_size`` users at a time."""
-    users = np.flatnonzero(np.diff(positives.indptr) > 0)
-    for start in range(0, len(users), batch_size):
-        batch = users[start : start + batch_size]
+    """Scores of the users who have positives (among ``users`` when given), ``batch_size`` users at a time."""
+    with_positives = np.flatnonzero(np.diff(positives.indptr) > 0)
+    if users is not None:
+        with_positives = np.intersect1d(with_positives, users)
+    for start in range(0, len(with_positives), batch_size):
+        batch = with_positives[start : start + batch_size]
         yield batch, fitted.score(batch, context[batch])
 
 
 def evaluate_fitted(
-    fitted: FittedRecommender, data: EvaluationData, split: str, config: EvaluationConfig
+    fitted: FittedRecommender,
+    data: EvaluationData,
+    split: str,
+    config: EvaluationConfig,
+    users: np.ndarray | None = None,
 ) -> EvaluationResult:
-    """Metrics of one fitted model on ``split`` ("validation" or "test")."""
+    """Metrics of one fitted model on ``split`` ("validation" or "test"), over ``users`` (default all)."""
     dataset = data.dataset
     if split == "validation":
         context, positives = dataset.train, dataset.validation
@@ -145,7 +155,7 @@ def evaluate_fitted(
     else:
         raise WorkbenchError(f"split must be 'validation' or 'test', got {split!r}")
     result = evaluate_rankings(
-        _score_batches(fitted, context, positives, config.batch_size),
+        _score_batches(fitted, context, positives, config.batch_size, users),
         context,
         positives,
         data.psp_weights,
@@ -153,7 +163,37 @@ def evaluate_fitted(
         ks=config.ks,
     )
     # Only users with positives are scored (see _score_batches); the others are skipped here.
-    return replace(result, n_users_skipped=dataset.n_users - result.n_users_evaluated)
+    considered = dataset.n_users if users is None else len(users)
+    return replace(result, n_users_skipped=considered - result.n_users_evaluated)
+
+
+@dataclass
+class _GridSearch:
+    """The validation of each setting of a grid, keeping the best fitted model."""
+
+    data: EvaluationData
+    config: EvaluationConfig
+    users: np.ndarray | None = None  # validate on these users only (None: all)
+    steps: list[SelectionStep] = field(default_factory=list)
+    best: tuple[float, FittedRecommender, EvaluationResult] | None = None
+
+    def run(self, fits: Iterator[FittedRecommender], bar: Any) -> None:
+        step_started = time.perf_counter()
+        for fitted in fits:
+            result = evaluate_fitted(fitted, self.data, "validation", self.config, self.users)
+            if self.config.selection_metric not in result.metrics:
+                raise WorkbenchError(
+                    f"selection metric {self.config.selection_metric!r} is not computed; available: {', '.join(result.metrics)}"
+                )
+            value = result.metrics[self.config.selection_metric]
+            self.steps.append(SelectionStep(dict(fitted.hyperparameters), dict(result.metrics), time.perf_counter() - step_started))
+            if self.best is None or value > self.best[0]:
+                self.best = (value, fitted, result)
+            postfix = {k: v for k, v in fitted.hyperparameters.items() if k == "lambda"}
+            bar.set_postfix({f"val {self.config.selection_metric}": f"{value:.2f}", **postfix})
+            bar.update(1)
+            del fitted
+            step_started = time.perf_counter()
 
 
 def evaluate_model(
@@ -190,35 +230,46 @@ def evaluate_model(
         raise WorkbenchError(
             f"the training matrix has {fit_on.shape[1]} items but dataset {dataset.name!r} has {dataset.n_items}"
         )
-    steps: list[SelectionStep] = []
-    best: tuple[float, FittedRecommender, EvaluationResult] | None = None
     grid = getattr(model, "lambdas", None)
-    bar = tqdm(total=len(grid) if grid is not None else None, desc=f"{model.name} on {dataset.name}", disable=not progress, unit="setting")
-    step_started = time.perf_counter()
     if train is not None and row_users is None:
         row_users = np.full(train.shape[0], -1, dtype=np.int64)  # rows of an arbitrary matrix: no owners
-    for fitted in model.fit_grid(fit_on, seed=seed, row_users=row_users):
-        result = evaluate_fitted(fitted, data, "validation", config)
-        if config.selection_metric not in result.metrics:
-            raise WorkbenchError(
-                f"selection metric {config.selection_metric!r} is not computed; available: {', '.join(result.metrics)}"
+    chooser = getattr(model, "selection_subset", None)
+    subset = chooser(dataset.n_users, seed) if chooser is not None and train is None else None
+    bar = tqdm(
+        total=(len(grid) + (subset is not None)) if grid is not None else None,
+        desc=f"{model.name} on {dataset.name}",
+        disable=not progress,
+        unit="setting",
+    )
+    notes: list[str] = []
+    if subset is None:
+        search = _GridSearch(data, config)
+        search.run(model.fit_grid(fit_on, seed=seed, row_users=row_users), bar)
+    else:
+        # Choose λ on a random subset of users (their rows are the support, their validation
+        # items the target), then fit the chosen λ once on everyone and validate everyone.
+        search = _GridSearch(data, config, users=subset)
+        search.run(model.fit_grid(fit_on[subset], seed=seed, row_users=subset), bar)
+        if search.best is not None:
+            lam = search.best[1].hyperparameters["lambda"]
+            search.best = None
+            refit = _GridSearch(data, config)
+            refit.run(model.with_lambda(lam).fit_grid(fit_on, seed=seed, row_users=row_users), bar)
+            search.best = refit.best
+            notes.append(
+                f"λ was chosen on the validation items of {len(subset):,} random users of {dataset.n_users:,} "
+                f"(the λ curve is theirs), then refitted once on all users; the validation metrics are all users' "
+                f"at λ = {lam:g}"
             )
-        value = result.metrics[config.selection_metric]
-        steps.append(SelectionStep(dict(fitted.hyperparameters), dict(result.metrics), time.perf_counter() - step_started))
-        if best is None or value > best[0]:
-            best = (value, fitted, result)
-        bar.set_postfix({f"val {config.selection_metric}": f"{value:.2f}", **{k: v for k, v in fitted.hyperparameters.items() if k == 'lambda'}})
-        bar.update(1)
-        del fitted
-        step_started = time.perf_counter()
     bar.close()
+    steps, best = search.steps, search.best
     if best is None:
         raise WorkbenchError(f"model {model.name!r} produced no fitted setting")
     _, chosen, validation = best
     selected = time.perf_counter()
     test = evaluate_fitted(chosen, data, "test", config)
     finished = time.perf_counter()
-    notes = _edge_notes(steps, chosen)
+    notes += _edge_notes(steps, chosen)
     return ModelReport(
         dataset=dataset.name,
         model=model.name,
@@ -230,6 +281,7 @@ def evaluate_model(
             "select_on_validation": selected - started,
             "test": finished - selected,
             "total": finished - started,
+            **{f"chosen_fit_{stage}": value for stage, value in getattr(chosen, "stage_seconds", {}).items()},
         },
         users={
             "validation_evaluated": validation.n_users_evaluated,
@@ -238,7 +290,7 @@ def evaluate_model(
             "test_skipped": test.n_users_skipped,
         },
         seed=seed,
-        notes=notes,
+        notes=tuple(notes),
     )
 
 

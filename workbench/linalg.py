@@ -25,6 +25,9 @@ import scipy.sparse as sp
 from workbench.errors import WorkbenchError
 
 AlgebraName = Literal["auto", "scipy", "jax"]
+
+#: Rows per block of a Gram matrix computed on the CPU.
+GRAM_BLOCK = 2048
 ALGEBRA_NAMES: tuple[str, ...] = ("auto", "scipy", "jax")
 
 
@@ -72,7 +75,14 @@ class ScipyAlgebra:
         return np.asarray(array)
 
     def gram(self, rows: np.ndarray) -> np.ndarray:
-        return rows @ rows.T  # NumPy recognises the transpose and calls syrk (half the work of gemm)
+        # A block of rows at a time, so that NumPy calls gemm. Not ``rows @ rows.T`` in one go: NumPy
+        # recognises the transpose and calls OpenBLAS's threaded syrk, which segfaulted here for
+        # n = 29,858 (see workbench.blocked_linalg).
+        n = rows.shape[0]
+        gram = np.empty((n, n), dtype=rows.dtype)
+        for start in range(0, n, GRAM_BLOCK):
+            gram[start : start + GRAM_BLOCK] = rows[start : start + GRAM_BLOCK] @ rows.T
+        return gram
 
     def cross_gram(self, queries: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
         return queries.astype(rows.dtype).toarray() @ rows.T
@@ -110,23 +120,43 @@ class ScipyAlgebra:
         return lower + np.tril(inverse, -1).T
 
 
+#: Every matrix product on the JAX path asks for full float32 precision: on recent NVIDIA GPUs JAX
+#: otherwise computes float32 products in TF32 (a 10-bit mantissa), which moves ∞-AE's scores by
+#: about 1e-3 relative and can reorder the top items. (On a CPU this changes nothing.)
+FULL_PRECISION = jax.lax.Precision.HIGHEST
+
+
 @jax.jit
-def _shifted_cholesky(matrix: jax.Array, shift: jax.Array) -> jax.Array:
-    return jnp.linalg.cholesky(matrix + shift * jnp.eye(matrix.shape[0], dtype=matrix.dtype))
+def _gram(rows: jax.Array) -> jax.Array:
+    return jnp.matmul(rows, rows.T, precision=FULL_PRECISION)
+
+
+@jax.jit
+def _matmul(left: jax.Array, right: jax.Array) -> jax.Array:
+    return jnp.matmul(left, right, precision=FULL_PRECISION)
+
+
+@jax.jit
+def _shifted_cholesky(matrix: jax.Array, shift: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """The factor and whether all of it is finite (a failed factorisation returns NaNs, it does not raise)."""
+    factor = jnp.linalg.cholesky(matrix + shift * jnp.eye(matrix.shape[0], dtype=matrix.dtype))
+    return factor, jnp.isfinite(factor).all()
 
 
 @jax.jit
 def _cholesky_solve(factor: jax.Array, rhs: jax.Array) -> jax.Array:
-    return jax_linalg.cho_solve((factor, True), rhs)
+    with jax.default_matmul_precision("highest"):
+        return jax_linalg.cho_solve((factor, True), rhs)
 
 
 @jax.jit
 def _inverse_from_cholesky(factor: jax.Array) -> jax.Array:
-    return jax_linalg.cho_solve((factor, True), jnp.eye(factor.shape[0], dtype=factor.dtype))
+    with jax.default_matmul_precision("highest"):
+        return jax_linalg.cho_solve((factor, True), jnp.eye(factor.shape[0], dtype=factor.dtype))
 
 
 class JaxAlgebra:
-    """JAX arrays on JAX's default device (the single code path on a GPU)."""
+    """JAX arrays on JAX's default device (the single code path on a GPU), products at full float32 precision."""
 
     name = "jax"
 
@@ -139,17 +169,17 @@ class JaxAlgebra:
         return np.asarray(array)
 
     def gram(self, rows: jax.Array) -> jax.Array:
-        return rows @ rows.T
+        return _gram(rows)
 
     def cross_gram(self, queries: sp.csr_matrix, rows: jax.Array) -> jax.Array:
-        return jnp.asarray(queries.toarray(), dtype=rows.dtype) @ rows.T
+        return _matmul(jnp.asarray(queries.toarray(), dtype=rows.dtype), rows.T)
 
     def matmul(self, left: jax.Array, right: jax.Array) -> jax.Array:
-        return jnp.asarray(left) @ jnp.asarray(right)
+        return _matmul(jnp.asarray(left), jnp.asarray(right))
 
     def cholesky(self, matrix: jax.Array, shift: float) -> jax.Array:
-        factor = _shifted_cholesky(matrix, jnp.asarray(shift, matrix.dtype))
-        if not bool(jnp.isfinite(factor[-1, -1])):
+        factor, finite = _shifted_cholesky(matrix, jnp.asarray(shift, matrix.dtype))
+        if not bool(finite):
             raise np.linalg.LinAlgError("Cholesky factorisation failed: the matrix is not positive definite")
         return factor
 
@@ -158,6 +188,17 @@ class JaxAlgebra:
 
     def inverse_from_cholesky(self, factor: jax.Array) -> jax.Array:
         return _inverse_from_cholesky(factor)
+
+
+#: Below this density, a sparse x sparse product beats densifying the queries for BLAS on a CPU
+#: (measured: SciPy's sparse products run at 1–2 Gflop/s, OpenBLAS's sgemm at ≈ 100 on 2 cores).
+SPARSE_QUERY_DENSITY = 0.01
+
+
+def is_sparse_enough(queries: sp.csr_matrix) -> bool:
+    """Whether a product with ``queries`` (b, d) is faster through sparse arithmetic than through BLAS."""
+    size = queries.shape[0] * queries.shape[1]
+    return size == 0 or queries.nnz < SPARSE_QUERY_DENSITY * size
 
 
 def precision_scope(dtype: np.dtype | str) -> contextlib.AbstractContextManager[Any]:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import jax
+import numpy as np
 import jax.numpy as jnp
 
 from workbench.errors import WorkbenchError
@@ -130,3 +131,22 @@ def ntk(x: jax.Array, y: jax.Array, config: NTKConfig = NTKConfig()) -> jax.Arra
     return ntk_from_inner_products(
         x @ y.T, jnp.sum(x * x, axis=1), jnp.sum(y * y, axis=1), n_features=x.shape[1], config=config
     )
+
+
+def ntk_diagonal(squared_norms: np.ndarray, *, n_features: int, config: NTKConfig = NTKConfig()) -> np.ndarray:
+    """NTK(x, x) for each row, from its squared norm alone (θ = 0: Eφ = Σ(x,x)/2, Eφ' = 1/2).
+
+    Args:
+        squared_norms: (n,) x·x, any float dtype.
+        n_features: d, the input dimension.
+        config: the network's architecture.
+
+    Returns:
+        (n,) float64 diagonal of the kernel, without forming any kernel matrix.
+    """
+    sigma = config.weight_variance * np.asarray(squared_norms, dtype=np.float64) / n_features + config.bias_variance
+    theta = sigma.copy()
+    for _ in range(config.depth):
+        theta = config.weight_variance * 0.5 * theta + config.weight_variance * sigma / 2 + config.bias_variance
+        sigma = config.weight_variance * sigma / 2 + config.bias_variance
+    return theta
