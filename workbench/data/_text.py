@@ -15,10 +15,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+import numpy as np
+
 from workbench.errors import DataNotFoundError, WorkbenchError
 
 _INTEGER = re.compile(r"[+-]?\d+")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+#: The largest magnitude a value read as a number may have: ratings are stored as float32.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 #: A line checker: returns None when the line is well formed, else the reason it is not.
 LineCheck = Callable[[str], "str | None"]
@@ -36,7 +42,8 @@ def existing_file(path: str | os.PathLike[str], what: str) -> Path:
 def read_bytes(path: str | os.PathLike[str], what: str) -> bytes:
     """The whole content of `path`, gunzipped when its name ends in `.gz`.
 
-    Line endings are normalised to b"\\n" and the result ends with b"\\n" unless empty.
+    A leading UTF-8 byte-order mark is removed (else it would stick to the first field), line
+    endings are normalised to b"\\n" and the result ends with b"\\n" unless empty.
     """
     file = existing_file(path, what)
     try:
@@ -47,6 +54,7 @@ def read_bytes(path: str | os.PathLike[str], what: str) -> bytes:
             raw = file.read_bytes()
     except (OSError, EOFError) as error:
         raise WorkbenchError(f"{file}: could not read {what} file ({error})") from error
+    raw = raw.removeprefix(_UTF8_BOM)
     if b"\r" in raw:
         raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     if raw and not raw.endswith(b"\n"):
@@ -64,13 +72,34 @@ def is_number(text: str) -> bool:
     return _NUMBER.fullmatch(text.strip(" ")) is not None
 
 
-def split_fields(line: str, delimiter: str | None) -> list[str]:
-    """Fields of one line: CSV quoting rules for ',' (as pandas), plain split otherwise.
+def in_float32_range(value: str) -> bool:
+    """True when the number `value` (as `is_number` accepts) is at most FLOAT32_MAX in magnitude."""
+    return abs(float(value)) <= FLOAT32_MAX
 
-    `delimiter=None` splits on runs of whitespace.
+
+def finite_float32(values: np.ndarray) -> np.ndarray:
+    """Boolean mask of the `values` (float64) that are finite and within float32's range."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(values) & (np.abs(values) <= FLOAT32_MAX)
+
+
+def all_finite_float32(values: np.ndarray) -> bool:
+    """True when every one of the numeric `values` is finite and within float32's range.
+
+    Integers always are; for floats two passes (min, max) and no temporary array (NaN fails both).
     """
-    if delimiter == ",":
-        return next(csv.reader([line]), [])
+    if values.dtype.kind in "iub" or values.size == 0:
+        return True
+    return bool(values.min() >= -FLOAT32_MAX) and bool(values.max() <= FLOAT32_MAX)
+
+
+def split_fields(line: str, delimiter: str | None) -> list[str]:
+    """Fields of one line: CSV quoting rules for a one-character delimiter (as pandas), plain split otherwise.
+
+    `delimiter=None` splits on runs of whitespace; a longer delimiter such as '::' is split plainly.
+    """
+    if delimiter is not None and len(delimiter) == 1:
+        return next(csv.reader([line], delimiter=delimiter), [])
     if delimiter is None:
         return line.split()
     return line.split(delimiter)
@@ -92,6 +121,8 @@ def fields_check(
                 return f"{name} is not an integer: {value!r}"
             if kind == "number" and not is_number(value):
                 return f"{name} is not a number: {value!r}"
+            if kind == "number" and not in_float32_range(value):
+                return f"{name} is out of range (beyond ±{FLOAT32_MAX:.4g}): {value!r}"
             if kind == "text" and not value.strip():
                 return f"{name} is empty"
         return None

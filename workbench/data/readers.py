@@ -14,8 +14,9 @@
 
 Every reader parses with a pandas/numpy fast path; when that path rejects the file, the first
 malformed line is located and reported as `<file> line <k>: expected '<layout>' (<why>), got '<line>'`
-(WorkbenchError). A missing file raises DataNotFoundError naming the path. Files ending in `.gz`
-are decompressed.
+(WorkbenchError). A rating must be a finite number within float32's range (`inf`, `nan`, `1e39`
+are refused that way). A missing file raises DataNotFoundError naming the path. Files ending in
+`.gz` are decompressed; a leading UTF-8 byte-order mark is ignored.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from workbench.data.protocol import carve_validation
 from workbench.data.titles import read_movielens_titles
 from workbench.data.user_file import read_interactions_file
 from workbench.errors import DataNotFoundError, WorkbenchError
+from workbench.validation import check_seed
 
 __all__ = [
     "read_amazon_csv",
@@ -172,7 +174,7 @@ def _read_delimited(
         if kind == "int":
             ok = column.dtype.kind in "iu"
         elif kind == "number":
-            ok = column.dtype.kind in "iuf" and not column.isna().any()
+            ok = column.dtype.kind in "iuf" and _text.all_finite_float32(column.to_numpy())
         elif kind == "text":
             ok = not column.isna().any()
         if not ok:
@@ -318,6 +320,7 @@ def read_lightgcn(
     items moves max(1, floor(t * validation_percent / 100)) of them, drawn with `seed`, to
     validation, keeping >= 1 in train. LightGCN's test becomes split 2 unchanged.
     """
+    seed = check_seed(seed)
     train_users, train_items = _read_lightgcn_file(train_path)
     test_users, test_items = _read_lightgcn_file(test_path)
     split = np.concatenate(
@@ -385,7 +388,11 @@ def _read_netflix_file(path: PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarr
     except _FAST_PATH_ERRORS as error:
         _text.raise_bad_line(path, raw, _netflix_check(), expected, error)
     customer, rating = frame["customer"], frame["rating"]
-    if customer.dtype.kind not in "iu" or rating.dtype.kind not in "iuf" or rating.isna().any():
+    if (
+        customer.dtype.kind not in "iu"
+        or rating.dtype.kind not in "iuf"
+        or not _text.all_finite_float32(rating.to_numpy())
+    ):
         _text.raise_bad_line(path, raw, _netflix_check(), expected, "non-numeric field")
     marker = (rating.to_numpy() == -1) & frame["date"].isna().to_numpy()
     data_rows = ~marker

@@ -49,6 +49,7 @@ from workbench.data.readers import (
 from workbench.data.titles import read_movielens_genres, read_movielens_titles
 from workbench.data.user_file import read_interactions_file
 from workbench.errors import DataNotFoundError, WorkbenchError
+from workbench.validation import check_seed
 
 Split = Literal["paper", "protocol"]
 _Reader = Callable[[list[list[Path]], int], Interactions]
@@ -320,9 +321,11 @@ def load_dataset(
     published split, required) or "protocol" (seeded 80/10/10 with `seed`, users with fewer than
     `min_interactions` distinct items dropped). `seed` also draws the validation carved out of
     LightGCN's train split. MovieLens datasets missing locally are downloaded into the user cache
-    when `download` is true. Raises WorkbenchError for an unknown name, DataNotFoundError when
-    the files are not found (saying which files to put where).
+    when `download` is true. Raises WorkbenchError for an unknown name or a seed that is not an
+    integer in [0, 2**32 - 1], DataNotFoundError when the files are not found (saying which files
+    to put where).
     """
+    seed = check_seed(seed)
     spec = _spec(name)
     dirs = _search_dirs(data_dir)
     found = _locate(spec, dirs, split)
@@ -357,8 +360,10 @@ def load_data_file(
     """A `Dataset` from a user's own file (see `read_interactions_file`), named after the file stem.
 
     A folder holding `total_data.hdf5` + `index.npz` is read as the authors' format, keeping its
-    split. Otherwise the seeded protocol applies (`seed`, `min_interactions`).
+    split. Otherwise the seeded protocol applies (`seed`, an integer in [0, 2**32 - 1], and
+    `min_interactions`).
     """
+    seed = check_seed(seed)
     file = Path(path)
     if file.is_dir():
         rows = read_paper_split(file)
