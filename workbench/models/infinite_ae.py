@@ -47,7 +47,7 @@ from workbench.linalg import (
     DenseAlgebra,
     ScipyAlgebra,
     dense_algebra,
-    is_sparse_enough,
+    prefer_sparse_product,
     precision_scope,
 )
 from workbench.memory import available_device_memory, require_memory
@@ -238,6 +238,11 @@ class _SupportState:
         """(d, n) the support rows transposed, as CSR: the users of each item."""
         return self.rows.T.tocsr()
 
+    @cached_property
+    def item_degrees(self) -> np.ndarray:
+        """(d,) how many support rows hold each item."""
+        return np.diff(self.by_item.indptr)
+
     def kernel(self) -> np.ndarray:
         """(n, n) NTK(S, S) as a C-ordered NumPy array, built a block of rows at a time in one buffer (CPU)."""
         n, n_items = self.n_support, self.rows.shape[1]
@@ -260,7 +265,9 @@ class _SupportState:
     def cross_kernel(self, context: sp.csr_matrix) -> Any:
         """(b, n) NTK(Q, S) for sparse query rows Q (b, d), on the algebra's backend."""
         context = context.astype(self.dtype)
-        if self.dense is not None and (self.algebra.name != "scipy" or not is_sparse_enough(context)):
+        if self.dense is not None and (
+            self.algebra.name != "scipy" or not prefer_sparse_product(context, self.item_degrees, self.n_support)
+        ):
             cross = self.algebra.cross_gram(context, self.dense)
         else:
             cross = (context @ self.by_item).toarray()

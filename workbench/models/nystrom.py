@@ -34,7 +34,7 @@ from tqdm.auto import tqdm
 
 from workbench.blocked_linalg import cholesky_in_place
 from workbench.errors import WorkbenchError
-from workbench.linalg import DenseAlgebra, is_sparse_enough, precision_scope
+from workbench.linalg import DenseAlgebra, precision_scope, prefer_sparse_product
 from workbench.ntk import ntk_diagonal, ntk_from_inner_products
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class _Landmarks:
     def cross_kernel(self, context: sp.csr_matrix) -> Any:
         """(b, m) NTK(Q, S_m) for sparse query rows (b, d)."""
         context = context.astype(self.dtype)
-        if self.algebra.name == "scipy" and is_sparse_enough(context):
+        if self.algebra.name == "scipy" and prefer_sparse_product(context, np.diff(self.by_item.indptr), len(self.users)):
             cross = (context @ self.by_item).toarray()
         else:
             cross = self.algebra.cross_gram(context, self.dense)
