@@ -4,7 +4,7 @@ The baselines' figures are the authors' own tunings; EASE in particular comes ou
 paper's ML-1M split when its λ is chosen on validation over a wide grid. We report what we measure
 and print these next to it; nothing is tuned toward them.
 
-The ∞-AE paper has no Gowalla or Yelp2018 row (SPEC.md §5 lists ML-1M, Amazon Magazine, Douban,
+The ∞-AE paper has no Gowalla or Yelp2018 row (its main table lists ML-1M, Amazon Magazine, Douban,
 Netflix). For those two datasets, which come with LightGCN's train/test split, :data:`LIGHTGCN_PUBLISHED`
 holds the LightGCN model's own published test figures under LightGCN's protocol (Recall@20 and
 NDCG@20, all items ranked, the user's train.txt items masked; Recall@k = hits in top-k / |test
