@@ -45,11 +45,12 @@ def main() -> None:
     started = time.perf_counter()
     frame = support_curve(dataset, config, seed=0, full=full)
     seconds = time.perf_counter() - started
-    out = HERE / "results" / f"user_support.{args.dataset}"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_suffix(f".{os.getpid()}.tmp")
+    csv_path = HERE / "results" / f"user_support.{args.dataset}.csv"
+    json_path = csv_path.with_name(f"user_support.{args.dataset}.json")
+    csv_path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = csv_path.with_name(f".{csv_path.name}.{os.getpid()}.tmp")
     frame.to_csv(temporary, index=False)
-    os.replace(temporary, out.with_suffix(".csv"))
+    os.replace(temporary, csv_path)
     tables = {metric: support_table(frame, metric).to_dict(orient="records") for metric in ("NDCG@10", "HR@10", "HR@100")}
     summary = {
         "question": "∞-AE with m users carrying the model: Nyström landmarks vs a random sample",
@@ -63,12 +64,12 @@ def main() -> None:
         "seconds_per_point": frame[["method", "fraction", "seconds", "lambda"]].to_dict(orient="records"),
     }
     temporary.write_text(json.dumps(summary, indent=2, default=float) + "\n", encoding="utf-8")
-    os.replace(temporary, out.with_suffix(".json"))
+    os.replace(temporary, json_path)
     table = support_table(frame, "NDCG@10")
     print("| share of users | users | sample | Nyström | all users |\n|---|---|---|---|---|")
     for row in table.itertuples(index=False):
         print(f"| {100 * row.fraction:g} % | {row.support_users:,} | {row.sample:.2f} | {row.nystrom:.2f} | {row.full:.2f} |")
-    print(f"wrote {out.with_suffix('.csv')} and .json ({seconds:.0f} s)")
+    print(f"wrote {csv_path} and {json_path.name} ({seconds:.0f} s)")
 
 
 if __name__ == "__main__":

@@ -117,3 +117,27 @@ def test_predicted_peak_memory_is_within_a_quarter_of_the_measured(n_users: int,
     result = json.loads(completed.stdout.strip().splitlines()[-1])
     assert result["measured"] > 1.5 * 2**30  # the model, not the interpreter, dominates
     assert result["predicted"] == pytest.approx(result["measured"], rel=0.25), result
+
+
+def test_reproduce_skips_a_model_that_does_not_fit_and_reports_the_others(tmp_path, capsys, monkeypatch) -> None:
+    import workbench.models.ease as ease_module
+    path = tmp_path / "interactions.csv"
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    users = np.repeat(np.arange(60), 12)
+    items = rng.integers(0, 40, size=users.size)
+    path.write_text("user,item\n" + "\n".join(f"{u},{i}" for u, i in zip(users, items)) + "\n")
+
+    def refuse(what, n_bytes, **_):
+        raise MemoryBudgetError(f"{what} needs about 47 GiB but only 22 GiB is available")
+
+    monkeypatch.setattr(ease_module, "require_memory", refuse)
+    output = tmp_path / "r.json"
+    assert main(["reproduce", "--data-file", str(path), "--models", "poprec,ease", "--no-progress", "--output", str(output)]) == 0
+    out = capsys.readouterr().out
+    assert "ease: skipped, it does not fit: EASE on" in out
+    table = out.split("NDCG@10")[-1]  # the summary table comes last, with poprec's row
+    assert "poprec" in table and "ease: skipped (does not fit in memory; see above)" in table
+    written = json.loads(output.read_text())
+    assert written[0]["model"] == "poprec" and "47 GiB" in written[1]["skipped"]

@@ -22,6 +22,7 @@ from workbench.data import Dataset
 from workbench.errors import WorkbenchError
 from workbench.metrics import EvaluationResult, evaluate_rankings, metric_names, psp_item_weights, sample_auc_negatives
 from workbench.models.base import FittedRecommender, Recommender
+from workbench.validation import check_seed
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,12 @@ def evaluate_model(
             evaluation still uses the dataset's own split and contexts.
         row_users: with ``train``, the dataset user of each of its rows (−1 for synthetic rows).
         progress: show a progress bar over the grid.
+
+    Raises:
+        WorkbenchError: ``seed`` is not an integer from 0 to 2³²−1, the dataset has no validation
+            interactions, or ``train`` has another item count.
     """
+    seed = check_seed(seed, "seed")
     if dataset.validation.nnz == 0:
         raise WorkbenchError(
             f"dataset {dataset.name!r} has no validation interactions, so hyper-parameters cannot be chosen "

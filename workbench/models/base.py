@@ -65,3 +65,32 @@ def check_train_matrix(train: sp.spmatrix) -> sp.csr_matrix:
         raise WorkbenchError("the training matrix must hold finite, non-negative values")
     train.sort_indices()
     return train
+
+
+def check_score_inputs(
+    users: np.ndarray, context: sp.spmatrix, n_items: int, model_name: str
+) -> tuple[np.ndarray, sp.csr_matrix]:
+    """``users`` as int64 and ``context`` as CSR, refusing what no fitted model can score.
+
+    Every ``FittedRecommender.score`` takes one context row per user: ``users`` must be a 1-D array of
+    integer row indices ≥ 0 with as many entries as ``context`` has rows, and ``context`` must have the
+    ``n_items`` columns the model was fitted on. A model that ignores ``users`` (EASE, PopRec) checks
+    them all the same, so that a caller's mistake is refused by every model alike.
+
+    Raises:
+        WorkbenchError: naming what is wrong (``model_name`` in the item-count message).
+    """
+    from workbench.errors import WorkbenchError
+
+    raw = np.asarray(users)
+    if raw.size and raw.dtype.kind not in "iu":
+        raise WorkbenchError(f"users must be integer row indices, got an array of {raw.dtype}")
+    users = raw.astype(np.int64, copy=False)
+    context = sp.csr_matrix(context)
+    if users.ndim != 1 or len(users) != context.shape[0]:
+        raise WorkbenchError(f"users has {users.size} entries but context has {context.shape[0]} rows; give one row per user")
+    if len(users) and users.min() < 0:
+        raise WorkbenchError(f"user indices must be ≥ 0, got {int(users.min())}")
+    if context.shape[1] != n_items:
+        raise WorkbenchError(f"context has {context.shape[1]} items but {model_name} was fitted on {n_items}")
+    return users, context

@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from workbench.errors import WorkbenchError
 from workbench.linalg import ALGEBRA_NAMES, AlgebraName, dense_algebra, precision_scope
 from workbench.memory import format_bytes, require_memory
-from workbench.models.base import check_train_matrix
+from workbench.models.base import check_score_inputs, check_train_matrix
 from workbench.models.infinite_ae import check_lambdas
 
 DEFAULT_EASE_LAMBDAS: tuple[float, ...] = (1.0, 10.0, 50.0, 100.0, 200.0, 350.0, 500.0, 750.0, 1000.0, 2000.0, 5000.0, 20000.0)
@@ -66,9 +66,14 @@ class EASE:
         )
         algebra = dense_algebra(self.linear_algebra)
         with precision_scope(dtype):  # real data is binary; a summary keeps its values
-            gram = algebra.asarray((train.T @ train).toarray(), dtype)  # once for the whole grid
+            sparse_gram = train.T @ train
+            # Items that co-occur make some weight non-zero at any sensible λ (checked below).
+            cooccurring = sparse_gram.nnz > np.count_nonzero(sparse_gram.diagonal())
+            gram = algebra.asarray(sparse_gram.toarray(), dtype)  # once for the whole grid
+            del sparse_gram
         for lam in self.lambdas:
-            with precision_scope(dtype):
+            # Overflow and 0/0 at an absurd λ are refused below, naming λ, rather than warned about.
+            with precision_scope(dtype), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 try:
                     precision_matrix = algebra.to_numpy(algebra.inverse_from_cholesky(algebra.cholesky(gram, lam)))
                 except np.linalg.LinAlgError:
@@ -78,8 +83,26 @@ class EASE:
                     ) from None
                 weights = -precision_matrix / np.diag(precision_matrix)[None, :]
                 np.fill_diagonal(weights, 0.0)
+                _check_weights(weights, lam, self.dtype, cooccurring)
                 fitted = FittedEASE(lam=lam, weights=algebra.asarray(weights, dtype), algebra_name=algebra.name)
             yield fitted
+
+
+def _check_weights(weights: np.ndarray, lam: float, dtype: str, cooccurring: bool) -> None:
+    """Refuse, naming λ, weights that would score silently wrong: non-finite ones (λ beyond the
+    dtype's range, or a numerically singular XᵀX + λI), or all zero although items co-occur (λ so
+    large that every weight underflows, which would rank every item equal)."""
+    grid = f"λ within the default grid ({DEFAULT_EASE_LAMBDAS[0]:g} to {DEFAULT_EASE_LAMBDAS[-1]:g})"
+    if not np.all(np.isfinite(weights)):
+        raise WorkbenchError(
+            f"EASE: the weights are not finite at λ = {lam:g} ({dtype}): XᵀX + λI cannot be inverted "
+            f"accurately at this λ; use a {grid}" + (" or float64" if dtype == "float32" else "")
+        )
+    if cooccurring and not np.any(weights):
+        raise WorkbenchError(
+            f"EASE: every weight underflows to 0 at λ = {lam:g} ({dtype}), so every item would score 0; "
+            f"use a {grid}" + (" or float64" if dtype == "float32" else "")
+        )
 
 
 @dataclass(frozen=True)
@@ -95,9 +118,8 @@ class FittedEASE:
         return {"lambda": self.lam}
 
     def score(self, users: np.ndarray, context: sp.csr_matrix) -> np.ndarray:
-        context = sp.csr_matrix(context)
-        if context.shape[1] != self.weights.shape[0]:
-            raise WorkbenchError(f"context has {context.shape[1]} items but EASE was fitted on {self.weights.shape[0]}")
+        """Scores (b, n_items) = context · B; ``users`` are checked (one per context row, ≥ 0) but unused."""
+        _, context = check_score_inputs(users, context, self.weights.shape[0], "EASE")
         algebra = dense_algebra(self.algebra_name)  # type: ignore[arg-type]
         dtype = np.dtype(self.weights.dtype)
         with precision_scope(dtype):

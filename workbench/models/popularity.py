@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from workbench.models.base import check_train_matrix
+from workbench.models.base import check_score_inputs, check_train_matrix
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,9 @@ class FittedPopularity:
         return {}
 
     def score(self, users: np.ndarray, context: sp.csr_matrix) -> np.ndarray:
+        """The item counts, one row per user; ``users`` and ``context`` are checked (one row per user,
+        indices ≥ 0, the fitted item count) though the scores depend on neither."""
+        users, _ = check_score_inputs(users, context, self.item_counts.shape[0], "PopRec")
         return np.broadcast_to(self.item_counts, (len(users), self.item_counts.shape[0])).copy()
 
 
