@@ -115,7 +115,7 @@ def test_predicted_peak_memory_is_within_a_quarter_of_the_measured(n_users: int,
         capture_output=True, text=True, check=True, cwd=REPOSITORY,
     )
     result = json.loads(completed.stdout.strip().splitlines()[-1])
-    assert result["measured"] > 1.5 * 2**30  # the model, not the interpreter, dominates
+    assert result["measured"] > 1.2 * 2**30  # the model, not the interpreter (0.35 GiB), dominates
     assert result["predicted"] == pytest.approx(result["measured"], rel=0.25), result
 
 

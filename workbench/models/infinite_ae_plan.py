@@ -218,12 +218,14 @@ def plan_fit(
             elementwise_flops=NTK_FLOPS_PER_ENTRY * model.ntk.depth * n_eval * n,
         )
     else:
+        # a grid holds the kernel, the current λ's inverse and the best one so far; the test only the chosen one
         held = square * (3 if several else 1)
         solve = Stage("factor and apply the inverse, per λ", base + dense_rows + held, dense_flops=float(n) ** 3)
-        validate = Stage("validation, per λ", base + dense_rows + held + batch, sparse_flops=2.0 * n_eval * nnz_support)
+        scores = 4 * itemsize * b * n_items  # a batch's scores, their product with S and its copies
+        validate = Stage("validation, per λ", base + dense_rows + held + scores, sparse_flops=2.0 * n_eval * nnz_support)
         test = Stage(
             "test",
-            base + dense_rows + held + batch + batch_square,
+            base + dense_rows + square + scores + batch_square,
             dense_flops=2.0 * n_eval * n * n + (2.0 * n_eval * n * n_items if dense_rows else 0.0),
             sparse_flops=2.0 * n_eval * nnz_support * (1 if dense_rows else 2),
             elementwise_flops=NTK_FLOPS_PER_ENTRY * model.ntk.depth * n_eval * n,
