@@ -28,6 +28,8 @@ AlgebraName = Literal["auto", "scipy", "jax"]
 
 #: Rows per block of a Gram matrix computed on the CPU.
 GRAM_BLOCK = 2048
+#: Up to this many rows a Gram matrix goes through OpenBLAS's syrk in one call (see ScipyAlgebra.gram).
+SYRK_SAFE_ROWS = 12_000
 ALGEBRA_NAMES: tuple[str, ...] = ("auto", "scipy", "jax")
 
 
@@ -75,10 +77,12 @@ class ScipyAlgebra:
         return np.asarray(array)
 
     def gram(self, rows: np.ndarray) -> np.ndarray:
-        # A block of rows at a time, so that NumPy calls gemm. Not ``rows @ rows.T`` in one go: NumPy
-        # recognises the transpose and calls OpenBLAS's threaded syrk, which segfaulted here for
-        # n = 29,858 (see workbench.blocked_linalg).
+        # ``rows @ rows.T`` is recognised by NumPy and sent to OpenBLAS's threaded syrk (half the flops
+        # of gemm), which segfaulted here for n = 29,858 (see workbench.blocked_linalg); it has run
+        # without fault up to 12,000 rows. Above that, a block of rows at a time, through gemm.
         n = rows.shape[0]
+        if n <= SYRK_SAFE_ROWS:
+            return rows @ rows.T
         gram = np.empty((n, n), dtype=rows.dtype)
         for start in range(0, n, GRAM_BLOCK):
             gram[start : start + GRAM_BLOCK] = rows[start : start + GRAM_BLOCK] @ rows.T
