@@ -46,3 +46,20 @@ def random_binary_matrix(n_users: int, n_items: int, density: float, seed: int) 
     matrix = sp.csr_matrix((data, indices, indptr), shape=(n_users, n_items))
     matrix.sort_indices()
     return matrix
+
+
+@pytest.fixture
+def offline_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private, empty cache folder instead of the user's; any download attempt fails loudly."""
+    import pooch
+
+    from workbench.data import locations
+
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setattr(locations, "cache_dir", lambda: folder)
+
+    def offline(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("no network in tests")
+
+    monkeypatch.setattr(pooch, "retrieve", offline)
+    return folder

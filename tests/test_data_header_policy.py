@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pooch
 import pytest
 
 from workbench.data import load_data_file, load_dataset, locations
@@ -31,15 +30,8 @@ BOM = "\ufeff"
 
 
 @pytest.fixture(autouse=True)
-def no_downloads(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def no_downloads(offline_cache: Path) -> None:
     """Keep the user's cache out of the tests and make any download attempt fail."""
-    cache = tmp_path_factory.mktemp("cache")
-    monkeypatch.setattr(locations, "cache_dir", lambda: cache)
-
-    def offline(*args, **kwargs):
-        raise ConnectionError("no network in tests")
-
-    monkeypatch.setattr(pooch, "retrieve", offline)
 
 
 def write(path: Path, text: str) -> Path:

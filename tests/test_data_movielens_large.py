@@ -6,12 +6,12 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import pooch
 import pytest
 
 from workbench.data import DATASET_NAMES, available_datasets, load_dataset, locations
 from workbench.data.readers import read_movielens_csv, read_movielens_dat
 from workbench.data.titles import read_movielens_genres, read_movielens_titles
+from test_data_locations import cache  # noqa: F401  (the same private, offline cache fixture)
 from workbench.errors import DataNotFoundError, WorkbenchError
 
 #: ML-10M layout: `UserID::MovieID::Rating::Timestamp`, half-star ratings.
@@ -43,18 +43,6 @@ MOVIES_CSV = (
 )
 
 
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private cache folder instead of the user's; every download attempt fails loudly."""
-    folder = tmp_path / "cache"
-    monkeypatch.setattr(locations, "cache_dir", lambda: folder)
-
-    def offline(*args, **kwargs):
-        raise ConnectionError("no network in tests")
-
-    monkeypatch.setattr(pooch, "retrieve", offline)
-    monkeypatch.delenv(locations.ENVIRONMENT_VARIABLE, raising=False)
-    return folder
 
 
 def write(path: Path, text: str) -> Path:

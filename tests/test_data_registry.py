@@ -8,7 +8,6 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pandas as pd
-import pooch
 import pytest
 
 from workbench.data import (
@@ -23,15 +22,8 @@ from workbench.errors import DataNotFoundError, WorkbenchError
 
 
 @pytest.fixture(autouse=True)
-def no_downloads(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def no_downloads(offline_cache: Path) -> None:
     """Keep the user's cache out of the tests and make any download attempt fail."""
-    cache = tmp_path_factory.mktemp("cache")
-    monkeypatch.setattr(locations, "cache_dir", lambda: cache)
-
-    def offline(*args, **kwargs):
-        raise ConnectionError("no network in tests")
-
-    monkeypatch.setattr(pooch, "retrieve", offline)
 
 
 def ratings_dat(users: int, items_per_user: int) -> str:
