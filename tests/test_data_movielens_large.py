@@ -6,6 +6,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pooch
 import pytest
 
 from workbench.data import DATASET_NAMES, available_datasets, load_dataset, locations
