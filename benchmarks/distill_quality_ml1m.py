@@ -47,7 +47,7 @@ def main() -> None:
     distill_seconds = time.perf_counter() - started
     stem = f"distill_quality_ml1m.mu{args.budget}.tau{args.temperature:g}.steps{args.steps}.seed{args.seed}"
     build_sample(result.summary, np.full(args.budget, -1), train=dataset.train, sampler="distill-cf",
-                 budget=str(args.budget), seed=args.seed).save(HERE / "results" / f"{stem}.npz")  # git-ignored
+                 budget=str(args.budget), seed=args.seed).for_dataset(dataset).save(HERE / "results" / f"{stem}.npz")  # git-ignored
     report = evaluate_model(InfiniteAE(lambdas=SUMMARY_LAMBDAS), dataset, seed=args.seed, train=sp.csr_matrix(result.summary),
                             row_users=np.full(args.budget, -1), progress=False)
     payload = {

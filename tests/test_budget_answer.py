@@ -71,7 +71,8 @@ def row(
     if settings is None:
         settings = point_settings(sampler, DistillConfig())
     return {
-        "dataset": dataset, "sampler": sampler, "budget": budget, "seed": seed, "model": model, "settings": settings,
+        "dataset": dataset, "fingerprint": "0123456789abcdef", "sampler": sampler, "budget": budget, "seed": seed,
+        "model": model, "settings": settings,
         "split": split, "metric": metric, "value": float(value), "fraction_users": float(fraction_users),
         "fraction_interactions": float(fraction_interactions), "seconds": 0.1,
     }

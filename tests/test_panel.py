@@ -22,7 +22,15 @@ from workbench.budget_answer import answer, budget_percent, curve_table, full_da
 from workbench.data import Dataset, Interactions, build_dataset
 from workbench.distill import DistillConfig
 from workbench.errors import WorkbenchError
-from workbench.experiments import BudgetCurveConfig, point_settings, read_results, write_results
+from workbench.experiments import (
+    COLUMN_TYPES,
+    POINT_COLUMNS,
+    BudgetCurveConfig,
+    expected_point_rows,
+    point_settings,
+    read_results,
+    write_results,
+)
 from workbench.panel import METRICS, BudgetPanel
 
 SAMPLERS = ("distill-cf", "user-rns", "head-user")
@@ -53,6 +61,18 @@ def results(tmp_path: Path) -> Path:
 @pytest.fixture()
 def panel(results: Path) -> BudgetPanel:
     return make_panel(results)
+
+
+def whole(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each point completed by the (split, metric) rows it lacks (value 1.0, a metric the
+    tests do not show): a point counts as computed only when whole (workbench.experiments.whole_points)."""
+    pairs = expected_point_rows()
+    extra = []
+    for _, group in frame.groupby(list(POINT_COLUMNS), sort=False):
+        first = group.iloc[0].to_dict()
+        have = set(zip(group["split"], group["metric"], strict=True))
+        extra += [dict(first, split=split, metric=metric, value=1.0) for split, metric in sorted(pairs - have)]
+    return pd.concat([frame, pd.DataFrame(extra, columns=frame.columns).astype(COLUMN_TYPES)], ignore_index=True)
 
 
 def rings(panel: BudgetPanel) -> dict[str, tuple[float, float]]:
@@ -230,8 +250,10 @@ def test_grid_is_the_selection_with_100_percent(panel: BudgetPanel) -> None:
     assert grid == BudgetCurveConfig(samplers=SAMPLERS, budgets=(*BUDGETS, "100%"), models=(MODEL,), seeds=SEEDS, distill=DistillConfig())
 
 
-def test_missing_counts_the_points_the_file_lacks(panel: BudgetPanel) -> None:
+def test_missing_counts_the_points_the_file_lacks(tmp_path: Path) -> None:
     # the file has user-rns and head-user at 1, 10, 50 %, distill-cf at 1, 2, 10 %, full data; 3 seeds each
+    write_results(whole(tidy_frame()), tmp_path / "curve.csv")
+    panel = make_panel(tmp_path / "curve.csv")
     missing = panel.missing()
     assert len(missing) == 9
     assert sorted(missing) == sorted(
@@ -249,7 +271,7 @@ def test_missing_counts_the_points_the_file_lacks(panel: BudgetPanel) -> None:
 
 def test_missing_singular_and_none(tmp_path: Path) -> None:
     path = tmp_path / "curve.csv"
-    frame = tidy_frame()
+    frame = whole(tidy_frame())
     write_results(frame, path)
     panel = make_panel(path, budgets=["1%", "10%", "50%"], samplers=["user-rns", "head-user"])
     assert panel.missing() == []
@@ -264,7 +286,7 @@ def test_missing_singular_and_none(tmp_path: Path) -> None:
 
 def test_missing_counts_full_data_per_seed(tmp_path: Path) -> None:
     path = tmp_path / "curve.csv"
-    frame = tidy_frame()
+    frame = whole(tidy_frame())
     write_results(frame[~((frame["sampler"] == "full") & (frame["seed"] == 3))], path)
     panel = make_panel(path, budgets=["1%", "10%", "50%"], samplers=["user-rns"])
     assert panel.missing() == [("full", "100%", 3, MODEL)]
@@ -278,7 +300,7 @@ def test_results_from_another_distill_configuration_count_as_missing(tmp_path: P
     for record in rows:
         if record["sampler"] == "distill-cf":
             record["settings"] = other
-    write_results(tidy(rows), path)
+    write_results(whole(tidy(rows)), path)
     default = make_panel(path, samplers=["distill-cf"])
     assert sorted(default.missing()) == sorted(("distill-cf", budget, seed, MODEL) for budget in BUDGETS for seed in SEEDS)
     assert "12 points of this selection not computed yet" in default.status.value
@@ -290,7 +312,7 @@ def test_results_from_another_distill_configuration_count_as_missing(tmp_path: P
 
 def test_a_file_from_before_the_settings_column_has_distill_points_missing(tmp_path: Path) -> None:
     path = tmp_path / "curve.csv"
-    tidy(curve_rows()).drop(columns=["settings"]).to_csv(path, index=False)
+    whole(tidy(curve_rows())).drop(columns=["settings"]).to_csv(path, index=False)
     panel = make_panel(path)
     assert sorted(p for p in panel.missing() if p[0] == "distill-cf") == sorted(
         ("distill-cf", budget, seed, MODEL) for budget in BUDGETS for seed in SEEDS
@@ -303,7 +325,7 @@ def test_the_figure_shows_only_the_panels_distill_configuration(tmp_path: Path) 
     rows = curve_rows()
     other = [dict(record, settings=point_settings("distill-cf", TINY_DISTILL), value=record["value"] + 10.0)
              for record in curve_rows() if record["sampler"] == "distill-cf"]
-    write_results(tidy(rows + other), path)
+    write_results(whole(tidy(rows + other)), path)
     panel = make_panel(path)
     assert all(point[0] != "distill-cf" or point[1] == "50%" for point in panel.missing())  # its own points are there
     assert_rings(panel, {"distill-cf": (2.0, 39.0)})  # got 44.0: the two configurations averaged

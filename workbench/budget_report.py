@@ -84,7 +84,12 @@ def write_budget_report(
             heading="How this was made",
             paragraphs=[f"{name} = {json.dumps(value)}" for name, value in parameters.items()],
         ))
-    return write_report(path, f"Is more data needed? {dataset}", sections, answer=headline)
+    data = None
+    if "fingerprint" in frame:  # the dataset and split the rows were made on (workbench.provenance)
+        fingerprints = sorted({str(value) for value in frame.loc[frame["dataset"] == dataset, "fingerprint"].dropna()} - {""})
+        if fingerprints:
+            data = f"Data: {dataset}, fingerprint {', '.join(fingerprints)} (of its train, validation and test split)."
+    return write_report(path, f"Is more data needed? {dataset}", sections, answer=headline, data=data)
 
 
 def export_report_figures(report: str | os.PathLike[str], frame: pd.DataFrame, *, dataset: str, metric: str,

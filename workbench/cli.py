@@ -2,7 +2,9 @@
 ``datasets`` and ``generate``.
 
 User errors (a missing file, a bad parameter, a kernel that will not fit) print one line starting
-with ``error:`` and exit with status 2; no traceback.
+with ``error:`` and exit with status 2; no traceback. ``run`` and ``sweep`` exit with status 1 when a
+notebook failed, recorded failures or recorded no answer (each printed as a ``failed:`` line); Ctrl-C
+exits with 130.
 """
 
 from __future__ import annotations
@@ -38,6 +40,16 @@ def _non_negative_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {value}")
     return value
+
+
+def _seed(text: str) -> int:
+    """A seed: an integer from 0 to 2**32 - 1 (what numpy's generators take)."""
+    from workbench.validation import MAX_SEED, check_seed
+
+    try:
+        return check_seed(int(text), "--seed")
+    except (ValueError, WorkbenchError):
+        raise argparse.ArgumentTypeError(f"expected an integer from 0 to {MAX_SEED}, got {text!r}") from None
 
 
 def check_output_path(path: Path | None) -> None:
@@ -93,7 +105,7 @@ def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", default="ml-1m", help="dataset name (see `workbench datasets`); default ml-1m")
     parser.add_argument("--data-file", type=Path, help="your own CSV/TSV/parquet of user,item[,rating] instead of --dataset")
     parser.add_argument("--data-dir", type=Path, help="folder with the datasets (default: $WORKBENCH_DATA, then a user cache)")
-    parser.add_argument("--seed", type=_non_negative_int, default=0, help="seed for the split (where the dataset has none), AUC negatives and user support")
+    parser.add_argument("--seed", type=_seed, default=0, help="seed for the split (where the dataset has none), AUC negatives and user support")
 
 
 def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -203,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate = commands.add_parser("generate", help="write seeded synthetic data shaped like a published dataset")
     generate.add_argument("--like", default="netflix", help="the dataset whose statistics to follow (netflix)")
     generate.add_argument("--scale", default="1", help="fraction of its users (and interactions), in (0, 1]; default 1")
-    generate.add_argument("--seed", type=_non_negative_int, default=0, help="seed of the draw (default 0)")
+    generate.add_argument("--seed", type=_seed, default=0, help="seed of the draw (default 0)")
     generate.add_argument("--output", type=Path, required=True, help="data folder to write <output>/synthetic-<like>/ into")
 
     run = commands.add_parser("run", help="execute a notebook with papermill; parameters are checked first")
@@ -231,6 +243,7 @@ def _default_selection_users() -> int:
 
 
 def _model_options(args: argparse.Namespace, model: str) -> dict[str, Any]:
+    from workbench.models import MODEL_NAMES
     from workbench.ntk import NTKConfig
 
     options: dict[str, Any] = {}
@@ -254,6 +267,8 @@ def _model_options(args: argparse.Namespace, model: str) -> dict[str, Any]:
         options.update(dtype=dtype, linear_algebra=args.linear_algebra)
         if args.lambdas is not None:
             options["lambdas"] = args.lambdas
+    elif args.lambdas is not None and model in MODEL_NAMES:  # a model without λ: refuse, do not ignore
+        raise WorkbenchError(f"--lambdas does not apply to {model}: it has no λ to choose")
     return options
 
 
@@ -345,15 +360,30 @@ def _report_json(report: Any) -> dict[str, Any]:
 
 
 def _write_json(path: Path, payload: Any) -> None:
+    """Write ``payload`` as JSON atomically: a failed write leaves the previous file as it was."""
+    from workbench.atomic import write_atomic
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(payload, indent=2, default=float, allow_nan=True) + "\n", encoding="utf-8")
+        write_atomic(path, json.dumps(payload, indent=2, default=float, allow_nan=True) + "\n")
     except OSError as error:
-        raise WorkbenchError(f"--output {path}: cannot write the results ({error.strerror})") from None
+        raise WorkbenchError(f"--output {path}: cannot write the results ({error.strerror or error})") from None
     print(f"results written to {path}")
 
 
-def _run_models(args: argparse.Namespace, models: Sequence[str]) -> list[Any]:
+def _provenance(dataset: Any, sample: Any) -> dict[str, Any]:
+    """What a results JSON was made on: the dataset's fingerprint, and the sample trained on (if any)."""
+    from workbench.provenance import dataset_fingerprint
+
+    provenance: dict[str, Any] = {"dataset": dataset_fingerprint(dataset).as_dict()}
+    if sample is not None:
+        provenance["train_on"] = {key: sample.metadata[key] for key in ("sampler", "budget", "seed", "rows")}
+    return provenance
+
+
+def _run_models(args: argparse.Namespace, models: Sequence[str], skipped: list[str] | None = None) -> list[Any]:
+    """Evaluate each model; with ``skipped`` given, a model that does not fit in memory is skipped
+    (its refusal appended there) instead of ending the command."""
+    from workbench.errors import MemoryBudgetError
     from workbench.evaluation import config_for, evaluate_model
     from workbench.models import make_model
 
@@ -361,23 +391,31 @@ def _run_models(args: argparse.Namespace, models: Sequence[str]) -> list[Any]:
     dataset = _load(args)
     print(dataset)
     print()
-    train = row_users = None
+    train = row_users = sample = None
     if getattr(args, "train_on", None) is not None:
         from workbench.samplers import load_sample
 
         from workbench.experiments import model_for
 
-        sample = load_sample(args.train_on, expected_items=dataset.n_items)
+        sample = load_sample(args.train_on, dataset=dataset)  # refused if made on another dataset or split
         train, row_users = sample.matrix, sample.row_users
         model_objects = [model_for(model.name, sample.sampler, **_model_options(args, model.name)) for model in model_objects]
         print(f"training on {args.train_on}: {sample.sampler} at {sample.budget} (seed {sample.seed}), "
               f"{sample.n_rows:,} rows, {100 * sample.fraction_users:.2f} % of users")
+    args.provenance = _provenance(dataset, sample)  # stored with the results (--output)
     reports = []
     for model in model_objects:
-        report = evaluate_model(
-            model, dataset, seed=args.seed, config=config_for(dataset), train=train, row_users=row_users,
-            progress=not args.no_progress,
-        )
+        try:
+            report = evaluate_model(
+                model, dataset, seed=args.seed, config=config_for(dataset), train=train, row_users=row_users,
+                progress=not args.no_progress,
+            )
+        except MemoryBudgetError as error:
+            if skipped is None:
+                raise
+            skipped.append(f"{model.name}: skipped, it does not fit: {error}")
+            print(skipped[-1] + "\n")
+            continue
         print(format_report(report))
         print()
         reports.append(report)
@@ -388,7 +426,7 @@ def command_evaluate(args: argparse.Namespace) -> int:
     check_output_path(args.output)
     (report,) = _run_models(args, [args.model])
     if args.output is not None:
-        _write_json(args.output, _report_json(report))
+        _write_json(args.output, {**_report_json(report), "provenance": args.provenance})
     return 0
 
 
@@ -399,11 +437,16 @@ def command_reproduce(args: argparse.Namespace) -> int:
         raise WorkbenchError(f"--models: expected comma-separated model names, got {args.models!r}")
     if args.lambdas is not None and len(models) > 1:
         raise WorkbenchError("--lambdas applies to one model; with --models give a single model or leave the default grids")
-    reports = _run_models(args, models)
-    print(summary_table(reports))
+    skipped: list[str] = []
+    reports = _run_models(args, models, skipped)
+    if reports:
+        print(summary_table(reports))
+    for line in skipped:
+        print(line.split(":", 2)[0] + ": skipped (does not fit in memory; see above)")
     if args.output is not None:
-        _write_json(args.output, [_report_json(report) for report in reports])
-    return 0
+        _write_json(args.output, [{**_report_json(report), "provenance": args.provenance} for report in reports]
+                    + [{"skipped": line} for line in skipped])
+    return 0 if reports else 2
 
 
 def summary_table(reports: Sequence[Any]) -> str:
@@ -559,7 +602,13 @@ def command_generate(args: argparse.Namespace) -> int:
 
 
 def command_run(args: argparse.Namespace) -> int:
-    from workbench.notebook_runs import check_parameters, notebook_parameters, parse_parameter_text, run_notebook
+    from workbench.notebook_runs import (
+        check_parameters,
+        notebook_parameters,
+        parse_parameter_text,
+        recorded_problems,
+        run_notebook,
+    )
 
     known = notebook_parameters(args.notebook)
     parameters: dict[str, Any] = {}
@@ -590,7 +639,12 @@ def command_run(args: argparse.Namespace) -> int:
     if results.get("report"):
         report = Path(results["report"])
         print(f"report: {report if report.is_absolute() else output.parent / report}")
-    return 0
+    problems = recorded_problems(results)  # the notebook ran to its end but did not answer
+    for problem in problems:
+        print(f"failed: {problem}", file=sys.stderr)
+    if problems:
+        print(f"the notebook recorded {len(problems)} problem(s); see {output}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def command_sweep(args: argparse.Namespace) -> int:

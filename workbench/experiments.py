@@ -7,11 +7,29 @@ parquet or CSV file after every point, so that re-running the same command skips
 interruption loses at most the point in progress, and a point that fails is reported while the
 others still run. The budget "100%" is the full training data, run once per seed and model under
 the sampler name ``full``.
+
+The results file is a cache shared by every process that computes points into it (``sweep --jobs N``,
+two terminals):
+
+* every row carries the ``fingerprint`` of the dataset and split it was made on
+  (:mod:`workbench.provenance`); rows of the dataset's name made on another split are refused, never
+  mixed in, and a file from before rows carried one is refused until re-made (or stamped with
+  :func:`adopt_results`);
+* a point is done only when it is whole: one finite row per split and metric
+  (:func:`expected_point_rows`); a partial point is computed again and its rows replaced;
+* each point is merged in under a lock (:func:`workbench.atomic.file_lock`): the file is read again,
+  the point added to what is there now (rows another process wrote meanwhile are kept; a point another
+  process finished first is kept as theirs) and written atomically (:func:`workbench.atomic.atomic_write`);
+* a malformed file (a line cut short, a field that does not parse, unknown or missing columns) is
+  refused naming the file and line, and left untouched.
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import dataclasses
+import io
 import json
 import os
 import time
@@ -25,22 +43,29 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from workbench.atomic import atomic_write, file_lock, remove_stale_temporaries
 from workbench.data import Dataset
 from workbench.distill import SUMMARY_LAMBDAS, DistillConfig, distill
 from workbench.errors import WorkbenchError
-from workbench.evaluation import evaluate_model
+from workbench.evaluation import EvaluationConfig, evaluate_model
+from workbench.metrics import metric_names
 from workbench.models import MODEL_NAMES, make_model
+from workbench.provenance import DatasetFingerprint, dataset_fingerprint
 from workbench.samplers import SAMPLER_NAMES, Budget, TrainingSample, build_sample, parse_budget, run_sampler
+from workbench.validation import MAX_SEED, check_seed
 
 EXPERIMENT_SAMPLERS: tuple[str, ...] = (*SAMPLER_NAMES, "distill-cf")
 FULL_DATA = "full"
 POINT_COLUMNS = ("dataset", "sampler", "budget", "seed", "model", "settings")
 COLUMN_TYPES = {
-    "dataset": "string", "sampler": "string", "budget": "string", "seed": "int64", "model": "string",
+    "dataset": "string", "fingerprint": "string", "sampler": "string", "budget": "string", "seed": "int64", "model": "string",
     "settings": "string", "split": "string",
     "metric": "string", "value": "float64", "fraction_users": "float64", "fraction_interactions": "float64", "seconds": "float64",
 }
 COLUMNS = tuple(COLUMN_TYPES)
+FLOAT_COLUMNS = ("value", "fraction_users", "fraction_interactions", "seconds")
+#: Columns that may hold an empty string (settings: "" for samplers other than Distill-CF).
+_OPTIONAL_TEXT = ("settings",)
 
 
 def check_sampler(name: str) -> str:
@@ -65,7 +90,7 @@ def make_training_sample(
     check_sampler(sampler)
     budget = parse_budget(budget)
     if sampler != "distill-cf":
-        return run_sampler(sampler, dataset.train, budget, seed)
+        return run_sampler(sampler, dataset.train, budget, seed).for_dataset(dataset)
     size = budget.n_users(dataset.n_users)
     result = distill(dataset, dataclasses.replace(distill_config, budget=size), seed=seed, progress=progress)
     parameters = {
@@ -79,7 +104,7 @@ def make_training_sample(
     return build_sample(
         result.summary, np.full(size, -1), train=dataset.train, sampler="distill-cf", budget=budget.label, seed=seed,
         parameters=parameters,
-    )
+    ).for_dataset(dataset)
 
 
 @dataclass(frozen=True)
@@ -101,6 +126,7 @@ class BudgetCurveConfig:
         for model in self.models:
             if model not in MODEL_NAMES:
                 raise WorkbenchError(f"unknown model {model!r}; valid models: {', '.join(MODEL_NAMES)}")
+        object.__setattr__(self, "seeds", tuple(check_seed(seed, "seeds") for seed in self.seeds))
         object.__setattr__(self, "budgets", tuple(parse_budget(budget).label for budget in self.budgets))
 
     def points(self) -> list[tuple[str, str, int, str]]:
@@ -116,35 +142,295 @@ class BudgetCurveConfig:
         return points
 
 
-def read_results(path: Path) -> pd.DataFrame:
-    """The rows already in ``path`` (parquet or CSV by extension); empty when it does not exist."""
-    if not path.exists():
-        return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in COLUMN_TYPES.items()})
+def _empty_results() -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in COLUMN_TYPES.items()})
+
+
+def _legacy_message(path: Path, where: str) -> str:
+    return (
+        f"{path}{where}: written before budget-curve rows recorded the fingerprint of the dataset and split they "
+        "were made on, so they cannot be checked against the data they are used with; move the file away to "
+        "compute them again, or, if you know they were made on this dataset and split, stamp them with "
+        "workbench.experiments.adopt_results(path, dataset)"
+    )
+
+
+class _CsvLines:
+    """The line of each record of a CSV text, found with the csv module when first asked (for errors only)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines: list[int] | None = None
+
+    def __getitem__(self, position: int) -> int | str:
+        if self.lines is None:
+            reader = csv.reader(io.StringIO(self.text, newline=""))
+            next(reader, None)
+            self.lines = [reader.line_num for record in reader if record]
+        return self.lines[position] if position < len(self.lines) else f"of record {position + 1}"
+
+
+def _scan_csv(path: Path, text: str) -> None:
+    """Raise the WorkbenchError naming the first damaged line of ``text`` (a quick pass found one)."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
-    except Exception as error:  # a file we cannot read must not be overwritten
-        raise WorkbenchError(f"{path}: cannot read the results already there ({error}); move it away or fix it") from None
+        header = next(reader)
+        for record in reader:
+            if record and len(record) != len(header):
+                raise WorkbenchError(
+                    f"{path} line {reader.line_num}: {len(record)} fields where the header has {len(header)} "
+                    "(a line cut short or damaged); move the file away or fix that line"
+                )
+    except csv.Error as error:
+        raise WorkbenchError(f"{path} line {reader.line_num}: not valid CSV ({error}); move the file away or fix that line") from None
+
+
+def _read_csv_text(path: Path) -> tuple[pd.DataFrame, _CsvLines]:
+    """The cells of a CSV file, as text ("" for an empty field), and the line of each record.
+
+    Every record must have the header's number of fields, and the file must end with a line break
+    (else its last line, and maybe its last number, was cut short).
+    """
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            text = handle.read()
+    except UnicodeDecodeError as error:
+        raise WorkbenchError(f"{path}: not a UTF-8 text file ({error.reason} at byte {error.start}); move it away or fix it") from None
+    except OSError as error:
+        raise WorkbenchError(f"{path}: cannot read the results already there ({error.strerror or error})") from None
+    if not text.strip():
+        raise WorkbenchError(f"{path}: empty, expected a budget-curve file with a header line; move it away or remove it")
+    if not text.endswith(("\n", "\r")):
+        last = text.count("\n") + 1 if "\n" in text else text.count("\r") + 1
+        raise WorkbenchError(
+            f"{path} line {last}: the file ends inside this line (no line break after it), so it was cut short and its "
+            "last field may be cut too; move the file away or fix that line"
+        )
+    try:
+        records = [record for record in csv.reader(io.StringIO(text, newline=""), strict=True) if record]
+    except csv.Error:
+        _scan_csv(path, text)
+        raise WorkbenchError(f"{path}: not valid CSV; move the file away or fix it") from None
+    header = records[0]
+    if any(len(record) != len(header) for record in records):
+        _scan_csv(path, text)
+    duplicated = sorted({column for column in header if header.count(column) > 1})
+    if duplicated:
+        raise WorkbenchError(f"{path}: the columns {', '.join(duplicated)} appear twice; not a budget-curve file; use another --output")
+    return pd.DataFrame(records[1:], columns=header, dtype=object), _CsvLines(text)
+
+
+def _read_table(path: Path) -> tuple[pd.DataFrame, _CsvLines | None]:
+    """The file's cells (text for CSV), and the line of each row (None for parquet: rows are numbered)."""
+    if path.suffix == ".parquet":
+        try:
+            return pd.read_parquet(path), None
+        except Exception as error:  # pyarrow raises many types for a damaged file
+            raise WorkbenchError(f"{path}: cannot read the results already there ({error}); move it away or fix it") from None
+    return _read_csv_text(path)
+
+
+def _location(lines: _CsvLines | None, position: int) -> str:
+    return f"line {lines[position]}" if lines is not None else f"row {position + 1}"
+
+
+def _where(path: Path, lines: _CsvLines | None, position: int) -> str:
+    return f"{path} {_location(lines, position)}"
+
+
+def _parse_results(path: Path, cells: pd.DataFrame, lines: _CsvLines | None, *, legacy: bool) -> pd.DataFrame:
+    """Typed rows (``COLUMN_TYPES``) of ``cells``, or a WorkbenchError naming the file and first bad line.
+
+    With ``legacy`` a missing or empty ``fingerprint`` is kept as "" (for :func:`adopt_results`).
+    """
+    header = [str(column) for column in cells.columns]
+    duplicated = sorted({column for column in header if header.count(column) > 1})
+    if duplicated:
+        raise WorkbenchError(f"{path}: the columns {', '.join(duplicated)} appear twice; not a budget-curve file; use another --output")
+    frame = cells.copy()
+    frame.columns = header
     if "settings" not in frame.columns:  # files written before the column existed: no Distill-CF settings
         frame["settings"] = ""
-    frame["settings"] = frame["settings"].astype("string").fillna("")
+    if "fingerprint" not in frame.columns:
+        if not legacy and len(frame.columns) > 1 and {"dataset", "sampler", "value"} <= set(frame.columns):
+            raise WorkbenchError(_legacy_message(path, ""))
+        frame["fingerprint"] = ""
     missing = [column for column in COLUMNS if column not in frame.columns]
     if missing:
         raise WorkbenchError(f"{path} is not a budget-curve file: it lacks the columns {', '.join(missing)}; use another --output")
-    return frame.astype(COLUMN_TYPES)
+    unknown = [column for column in frame.columns if column not in COLUMN_TYPES]
+    if unknown:
+        raise WorkbenchError(
+            f"{path} is not a budget-curve file: it has the columns {', '.join(unknown)}, not those of a budget curve "
+            f"({', '.join(COLUMNS)}); use another --output"
+        )
+    frame = frame[list(COLUMNS)]
+    if frame.empty:
+        return _empty_results()
 
+    def refuse(position: int, message: str) -> None:
+        raise WorkbenchError(f"{_where(path, lines, position)}: {message}; move the file away or fix that line")
 
-def write_results(frame: pd.DataFrame, path: Path) -> None:
-    """Write atomically (a temporary file renamed over ``path``), so an interruption never truncates it."""
-    temporary = path.with_name(path.name + ".tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix == ".parquet":
-            frame.to_parquet(temporary, index=False)
+    typed: dict[str, pd.Series] = {}
+    for column in COLUMNS:
+        values = frame[column]
+        if column in FLOAT_COLUMNS:
+            text = values.astype("string").str.strip()
+            numbers = pd.to_numeric(text.where(text != "", "nan"), errors="coerce")
+            bad = numbers.isna() & ~text.str.lower().isin(["", "nan", "<na>"]).fillna(True)
+            if bad.any():
+                position = int(np.flatnonzero(bad.to_numpy())[0])
+                refuse(position, f"{column} {values.iloc[position]!r} is not a number")
+            typed[column] = numbers.astype("float64")
+        elif column == "seed":
+            if pd.api.types.is_integer_dtype(values.dtype):
+                integers = values.astype("int64")
+                bad = (integers < 0) | (integers > MAX_SEED)
+            else:
+                text = values.astype("string").str.strip()
+                digits = text.str.fullmatch(r"[0-9]{1,10}").fillna(False).astype(bool)
+                integers = pd.to_numeric(text.where(digits, "0"), errors="coerce").fillna(0).astype("int64")
+                bad = ~digits | (integers > MAX_SEED)
+            if bad.any():
+                position = int(np.flatnonzero(bad.to_numpy())[0])
+                refuse(position, f"seed {values.iloc[position]!r} is not an integer from 0 to {MAX_SEED}")
+            typed[column] = integers
         else:
-            frame.to_csv(temporary, index=False)
-        os.replace(temporary, path)
+            text = values.astype("string")
+            absent = text.isna()
+            if column in _OPTIONAL_TEXT or (legacy and column == "fingerprint"):
+                text = text.fillna("")
+            elif column == "fingerprint" and (absent | (text == "")).any():
+                position = int(np.flatnonzero((absent | (text == "")).to_numpy())[0])
+                raise WorkbenchError(_legacy_message(path, f" {_location(lines, position)}"))
+            elif (absent | (text == "")).any():
+                position = int(np.flatnonzero((absent | (text == "")).to_numpy())[0])
+                refuse(position, f"no {column}")
+            typed[column] = text
+    return pd.DataFrame(typed).astype(COLUMN_TYPES).reset_index(drop=True)
+
+
+def read_results(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """The rows already in ``path`` (parquet or CSV by extension); empty when it does not exist.
+
+    Columns :data:`COLUMNS` with :data:`COLUMN_TYPES`. Raises WorkbenchError naming the file (and the
+    line, for CSV) when it is not a budget-curve file, is damaged or cut short, or predates the
+    ``fingerprint`` column; the file is never changed.
+    """
+    path = Path(path)
+    if not path.exists():
+        return _empty_results()
+    cells, lines = _read_table(path)
+    return _parse_results(path, cells, lines, legacy=False)
+
+
+def write_results(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write ``frame`` to ``path`` atomically (:func:`workbench.atomic.atomic_write`).
+
+    An interruption or a failed write never truncates the file. Two processes adding points to one
+    file must also hold :func:`workbench.atomic.file_lock` from reading it to writing it (as
+    :func:`budget_curve` does).
+    """
+    path = Path(path)
+    try:
+        with atomic_write(path) as stream:
+            if path.suffix == ".parquet":
+                frame.to_parquet(stream, index=False)
+            else:
+                stream.write(frame.to_csv(index=False, lineterminator="\n").encode("utf-8"))
     except OSError as error:
         raise WorkbenchError(f"--output {path}: cannot write the results ({error.strerror or error})") from None
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Any:
+    """:func:`workbench.atomic.file_lock` on ``path``; a lock file that cannot be made is a WorkbenchError."""
+    stack = contextlib.ExitStack()
+    try:
+        stack.enter_context(file_lock(path))
+    except OSError as error:
+        raise WorkbenchError(f"--output {path}: cannot make its lock file beside it ({error.strerror or error})") from None
+    with stack:
+        yield
+
+
+def expected_point_rows(config: EvaluationConfig = EvaluationConfig()) -> frozenset[tuple[str, str]]:
+    """The (split, metric) pairs of a whole point: validation and test × every metric of ``config``.
+
+    :func:`evaluate_point` evaluates with the default configuration: 2 × 10 = 20 rows per point.
+    """
+    return frozenset((split, metric) for split in ("validation", "test") for metric in metric_names(config.ks))
+
+
+def whole_points(frame: pd.DataFrame) -> set[tuple[Any, ...]]:
+    """The points (:data:`POINT_COLUMNS` tuples) of ``frame`` that are whole.
+
+    Whole: exactly one row per pair of :func:`expected_point_rows`, and every number of every row finite.
+    A point with fewer rows (a file cut at a line break, rows lost), duplicates or a NaN is not done.
+    """
+    if frame.empty:
+        return set()
+    expected = expected_point_rows()
+    pairs = list(zip(frame["split"].astype(str), frame["metric"].astype(str), strict=True))
+    finite = np.isfinite(frame[list(FLOAT_COLUMNS)].to_numpy(dtype=np.float64)).all(axis=1)
+    marks = pd.DataFrame({
+        "ok": finite & np.fromiter((pair in expected for pair in pairs), dtype=bool, count=len(pairs)),
+        "pair": ["\0".join(pair) for pair in pairs],
+    })
+    keys = [frame[column].to_numpy(dtype=object) for column in POINT_COLUMNS]
+    grouped = marks.groupby(keys, sort=False, dropna=False).agg(rows=("pair", "size"), pairs=("pair", "nunique"), ok=("ok", "all"))
+    whole = grouped[(grouped["rows"] == len(expected)) & (grouped["pairs"] == len(expected)) & grouped["ok"]]
+    return {tuple(key) for key in whole.index}
+
+
+def _point_key(dataset_name: str, point: tuple[str, str, int, str], distill_config: DistillConfig) -> tuple[Any, ...]:
+    sampler, budget, seed, model = point
+    return (dataset_name, sampler, budget, int(seed), model, point_settings(sampler, distill_config))
+
+
+def _rows_of(frame: pd.DataFrame, key: tuple[Any, ...]) -> np.ndarray:
+    mask = np.ones(len(frame), dtype=bool)
+    for column, value in zip(POINT_COLUMNS, key, strict=True):
+        mask &= (frame[column] == value).to_numpy(dtype=bool, na_value=False)
+    return mask
+
+
+def check_fingerprints(frame: pd.DataFrame, fingerprint: DatasetFingerprint, path: str | os.PathLike[str]) -> None:
+    """Refuse ``frame`` (read from ``path``) if it holds rows of ``fingerprint.name`` made on other data.
+
+    Rows of other datasets are fine: a results file may hold several, summarised per dataset.
+    """
+    if frame.empty:
+        return
+    mine = frame[frame["dataset"] == fingerprint.name]
+    others = sorted(set(mine["fingerprint"].astype(str)) - {fingerprint.digest})
+    if others:
+        raise WorkbenchError(
+            f"{path} holds rows of {fingerprint.name} made on another split or version of it (fingerprint "
+            f"{', '.join(others)}), but the dataset here is {fingerprint.describe()}; mixing them would average "
+            "two experiments: use another --output for this split, or move the file away"
+        )
+
+
+def adopt_results(path: str | os.PathLike[str], dataset: Dataset) -> int:
+    """Stamp ``dataset``'s fingerprint on the rows of ``path`` named ``dataset.name`` that lack one.
+
+    For a results file written before rows carried fingerprints, when you know its rows of that
+    dataset were made on this very split (the same data and ``seed``); nothing checks that. Rows of
+    other datasets are left as they are (adopt each). Returns the number of rows stamped.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise WorkbenchError(f"{path}: no such results file")
+    fingerprint = dataset_fingerprint(dataset)
+    with _locked(path):
+        cells, lines = _read_table(path)
+        frame = _parse_results(path, cells, lines, legacy=True)
+        check_fingerprints(frame[frame["fingerprint"] != ""], fingerprint, path)
+        stamp = ((frame["dataset"] == fingerprint.name) & (frame["fingerprint"] == "")).to_numpy(dtype=bool)
+        frame.loc[stamp, "fingerprint"] = fingerprint.digest
+        write_results(frame, path)
+    return int(stamp.sum())
 
 
 def point_settings(sampler: str, distill_config: DistillConfig) -> str:
@@ -185,7 +471,8 @@ def evaluate_point(
     for split, metrics in (("validation", report.validation), ("test", report.test)):
         for metric, value in metrics.items():
             rows.append({
-                "dataset": dataset.name, "sampler": sampler, "budget": budget, "seed": seed, "model": model_name,
+                "dataset": dataset.name, "fingerprint": dataset_fingerprint(dataset).digest, "sampler": sampler,
+                "budget": budget, "seed": seed, "model": model_name,
                 "settings": point_settings(sampler, distill_config),
                 "split": split, "metric": metric, "value": float(value), "fraction_users": float(fraction_users),
                 "fraction_interactions": float(fraction_interactions), "seconds": seconds,
@@ -202,50 +489,88 @@ def rows_for_configuration(frame: pd.DataFrame, distill_config: DistillConfig) -
 
 
 def missing_points(frame: pd.DataFrame, dataset_name: str, config: BudgetCurveConfig) -> list[tuple[str, str, int, str]]:
-    """The points of ``config`` (sampler, budget, seed, model) that ``frame`` has no rows for."""
-    done = set(frame[list(POINT_COLUMNS)].itertuples(index=False, name=None))
-    return [
-        point for point in config.points()
-        if (dataset_name, *point, point_settings(point[0], config.distill)) not in done
-    ]
+    """The points of ``config`` (sampler, budget, seed, model) that ``frame`` has no whole rows for.
+
+    A point with some of its rows only, or a non-finite number, is missing (:func:`whole_points`).
+    """
+    done = whole_points(frame)
+    return [point for point in config.points() if _point_key(dataset_name, point, config.distill) not in done]
+
+
+def _non_finite(rows: list[dict[str, Any]]) -> str:
+    for row in rows:
+        for column in FLOAT_COLUMNS:
+            if not np.isfinite(row[column]):
+                return f"{row['split']} {row['metric']}: {column} is {row[column]}"
+    return ""
 
 
 def budget_curve(
     dataset: Dataset, config: BudgetCurveConfig, output: str | os.PathLike[str], *, progress: bool = True
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Run every point of the grid not yet in ``output``; returns (all rows, failures)."""
+    """Run every point of the grid not yet whole in ``output``; returns (all rows of the file, failures).
+
+    Safe to run in several processes on one ``output`` (module docstring): each point is merged into
+    the file as it is then, under a lock, and a point another process finished is not computed again.
+    Raises WorkbenchError before computing anything when ``output`` is damaged, predates fingerprints,
+    or holds rows of this dataset's name made on another split.
+    """
     output = Path(output)
     if output.suffix not in (".parquet", ".csv"):
         raise WorkbenchError(f"--output {output}: expected a .parquet or .csv file")
-    frame = read_results(output)
-    write_results(frame, output)  # fail now, not after the first (possibly hour-long) point
+    fingerprint = dataset_fingerprint(dataset)
+    with _locked(output):
+        remove_stale_temporaries(output)  # of writers killed mid-write: every writer of output holds the lock
+        frame = read_results(output)
+        check_fingerprints(frame, fingerprint, output)
+        write_results(frame, output)  # fail now, not after the first (possibly hour-long) point
     todo = missing_points(frame, dataset.name, config)
     failures: list[str] = []
     bar = tqdm(todo, desc=f"budget curve on {dataset.name}", disable=not progress, unit="point")
     for number, (sampler, budget, seed, model) in enumerate(bar, start=1):
+        key = _point_key(dataset.name, (sampler, budget, seed, model), config.distill)
+        described = f"{sampler} at {budget}, seed {seed}, {model}"
+        if number > 1:  # another process may have done it meanwhile (the file is replaced whole: no lock to read)
+            frame = read_results(output)
+            if key in whole_points(frame):
+                if progress:
+                    tqdm.write(f"point {number}/{len(todo)} done by another process: {described}")
+                continue
         bar.set_postfix({"sampler": sampler, "budget": budget, "seed": seed, "model": model})
         try:
             rows = evaluate_point(dataset, sampler, budget, seed, model, config.distill, progress)
+            if problem := _non_finite(rows):
+                raise WorkbenchError(f"a non-finite result ({problem}); the point is not saved")
         except KeyboardInterrupt:
             raise
         except Exception as error:  # one failed point must not stop the others
-            message = f"{sampler} at {budget}, seed {seed}, {model}: {type(error).__name__}: {error}"
+            message = f"{described}: {type(error).__name__}: {error}"
             failures.append(message)
             tqdm.write(f"failed: {message}")
             if not isinstance(error, WorkbenchError):
                 tqdm.write(traceback.format_exc(limit=3))
             continue
-        frame = pd.concat([frame, pd.DataFrame(rows, columns=list(COLUMNS)).astype(COLUMN_TYPES)], ignore_index=True)
-        write_results(frame, output)
+        new = pd.DataFrame(rows, columns=list(COLUMNS)).astype(COLUMN_TYPES)
+        with _locked(output):
+            frame = read_results(output)  # with what other processes wrote since
+            check_fingerprints(frame, fingerprint, output)
+            theirs = key in whole_points(frame)
+            if not theirs:  # replace a partial point (rows read just now), keep every other row
+                frame = pd.concat([frame[~_rows_of(frame, key)], new], ignore_index=True)
+                write_results(frame, output)
         if progress:  # one line per point: also readable where the bar is not (papermill's streamed log)
-            tqdm.write(f"point {number}/{len(todo)} done: {sampler} at {budget}, seed {seed}, {model} ({rows[0]['seconds']:.1f} s)")
+            whose = " (another process saved it first: kept theirs)" if theirs else ""
+            tqdm.write(f"point {number}/{len(todo)} done: {described} ({rows[0]['seconds']:.1f} s){whose}")
     return frame, failures
 
 
 def summarise_curve(frame: pd.DataFrame, metric: str = "HR@10", split: str = "test") -> pd.DataFrame:
-    """Mean and standard deviation over seeds of ``metric`` per sampler, budget and model."""
+    """Mean and standard deviation over seeds of ``metric`` per dataset, model, sampler and budget.
+
+    Rows of several datasets in one file are summarised apart, never averaged together.
+    """
     selected = frame[(frame["metric"] == metric) & (frame["split"] == split)]
-    grouped = selected.groupby(["model", "sampler", "budget"], sort=False)
+    grouped = selected.groupby(["dataset", "model", "sampler", "budget"], sort=False)
     return grouped.agg(
         mean=("value", "mean"), std=("value", "std"), seeds=("seed", "nunique"), fraction_users=("fraction_users", "mean")
     ).reset_index()
@@ -259,16 +584,18 @@ def parse_list(text: str, parameter: str) -> tuple[str, ...]:
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:
+    """Comma-separated seeds, each an integer from 0 to 2**32 - 1 (``--seeds``)."""
     try:
         seeds = tuple(int(part) for part in parse_list(text, "--seeds"))
     except ValueError:
         raise WorkbenchError(f"--seeds: expected comma-separated integers such as 1,2,3, got {text!r}") from None
     if min(seeds) < 0:
         raise WorkbenchError(f"--seeds: seeds must be ≥ 0, got {min(seeds)}")
-    return seeds
+    return tuple(check_seed(seed, "--seeds") for seed in seeds)
 
 
 __all__: Sequence[str] = (
-    "BudgetCurveConfig", "EXPERIMENT_SAMPLERS", "FULL_DATA", "budget_curve", "make_training_sample", "missing_points",
-    "read_results", "rows_for_configuration", "summarise_curve",
+    "BudgetCurveConfig", "EXPERIMENT_SAMPLERS", "FULL_DATA", "adopt_results", "budget_curve", "check_fingerprints",
+    "expected_point_rows", "make_training_sample", "missing_points", "read_results", "rows_for_configuration",
+    "summarise_curve", "whole_points",
 )

@@ -34,10 +34,20 @@ def _plain(value: Any) -> Any:
     raise WorkbenchError(f"record_results: cannot record a value of type {type(value).__name__}: {value!r}")
 
 
-def record_results(results: dict[str, Any]) -> None:
-    """Display ``results`` (converted to plain JSON types) as this notebook's recorded results."""
+def record_results(results: dict[str, Any], *, dataset: Any = None) -> None:
+    """Display ``results`` (converted to plain JSON types) as this notebook's recorded results.
+
+    With ``dataset`` (the `workbench.data.Dataset` the results were made on) they also record
+    ``dataset_fingerprint`` and ``split_origin`` (:mod:`workbench.provenance`), so that a sweep's table
+    says which data and split every run used.
+    """
     from IPython.display import display
 
+    if dataset is not None:
+        from workbench.provenance import dataset_fingerprint
+
+        fingerprint = dataset_fingerprint(dataset)
+        results = {**results, "dataset_fingerprint": fingerprint.digest, "split_origin": fingerprint.split_origin}
     plain = _plain(results)
     json.dumps(plain)  # fail here, in the notebook, rather than when the results are read
     display({RESULTS_MIMETYPE: plain, "text/plain": f"<recorded results: {', '.join(plain)}>"}, raw=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
+from workbench.atomic import write_atomic
 from workbench.errors import WorkbenchError
 
 
@@ -41,8 +42,13 @@ th { background: #f6f6f6; } footer { color: #777; font-size: 0.85em; margin-top:
 """
 
 
-def report_html(title: str, sections: Sequence[Section], *, answer: str | None = None, footer: str | None = None) -> str:
-    """The whole document as a string; the first figure carries plotly.js."""
+def report_html(
+    title: str, sections: Sequence[Section], *, answer: str | None = None, footer: str | None = None, data: str | None = None
+) -> str:
+    """The whole document as a string; the first figure carries plotly.js.
+
+    ``data`` (what the results were made on: the dataset and its fingerprint) is shown above the footer.
+    """
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
         f"<title>{html.escape(title)}</title>", f"<style>{_STYLE}</style>", "</head>", "<body>",
@@ -62,24 +68,23 @@ def report_html(title: str, sections: Sequence[Section], *, answer: str | None =
         f"Made by workbench on {platform.node() or 'an unnamed machine'} ({platform.machine()}, "
         f"Python {platform.python_version()}), {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC."
     )
+    if data:
+        parts.append(f'<p class="data">{html.escape(data)}</p>')
     parts += [f"<footer>{html.escape(made)}</footer>", "</body>", "</html>"]
     return "\n".join(parts)
 
 
 def write_report(
     path: str | os.PathLike[str], title: str, sections: Sequence[Section], *, answer: str | None = None,
-    footer: str | None = None,
+    footer: str | None = None, data: str | None = None,
 ) -> Path:
     """Write :func:`report_html` to ``path`` (atomically) and return the path."""
     target = Path(path)
     if target.suffix.lower() not in (".html", ".htm"):
         raise WorkbenchError(f"report path {target}: expected a .html file")
-    document = report_html(title, sections, answer=answer, footer=footer)
+    document = report_html(title, sections, answer=answer, footer=footer, data=data)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(target.name + ".tmp")
-        temporary.write_text(document, encoding="utf-8")
-        os.replace(temporary, target)
+        write_atomic(target, document)
     except OSError as error:
         raise WorkbenchError(f"report path {target}: cannot write it ({error.strerror or error})") from None
     return target

@@ -22,6 +22,7 @@ from typing import Literal
 
 import plotly.graph_objects as go
 
+from workbench.atomic import write_atomic
 from workbench.errors import WorkbenchError
 
 __all__ = ["BROWSER_FLAGS", "export_png", "find_chromium"]
@@ -158,7 +159,7 @@ def _export_playwright_now(
                 page.goto(html.as_uri())
                 page.wait_for_selector(".js-plotly-plot .main-svg", state="attached")
                 data_url = page.evaluate(_TO_IMAGE, [w, h, scale])
-                target.write_bytes(base64.b64decode(data_url.split(",", 1)[1]))
+                target.write_bytes(base64.b64decode(data_url.split(",", 1)[1]))  # a draft in export_png's scratch folder
         finally:
             chromium.close()
 
@@ -215,8 +216,13 @@ def export_png(
         raise WorkbenchError("PNG export needs kaleido >= 1 or playwright: pip install 'kaleido>=1'")
     for _, target in targets:
         target.parent.mkdir(parents=True, exist_ok=True)
-    if backend == "kaleido":
-        _export_kaleido(targets, browser, width, height, scale)
-    else:
-        _export_playwright(targets, browser, width, height, scale)
+    # Rendered into a scratch folder, then each PNG written atomically: a failed export leaves old PNGs whole.
+    with tempfile.TemporaryDirectory(prefix="workbench-png-out-") as scratch:
+        drafts = [(figure, Path(scratch) / f"figure-{index}.png") for index, (figure, _) in enumerate(targets)]
+        if backend == "kaleido":
+            _export_kaleido(drafts, browser, width, height, scale)
+        else:
+            _export_playwright(drafts, browser, width, height, scale)
+        for (_, target), (_, draft) in zip(targets, drafts, strict=True):
+            write_atomic(target, draft.read_bytes())
     return [target for _, target in targets]

@@ -16,8 +16,8 @@ Typical use::
     data = load_dataset("ml-1m")
     sample = run_sampler("user-rns", data.train, "2%", seed=0)   # or get_sampler(name)(train, budget, seed)
     sample.matrix        # (rows, n_items) float32 CSR: train a model on it
-    sample.save("samples/ml-1m.user-rns.2pct.npz")
-    again = load_sample("samples/ml-1m.user-rns.2pct.npz", expected_items=data.n_items)
+    sample.for_dataset(data).save("samples/ml-1m.user-rns.2pct.npz")   # records the dataset and split
+    again = load_sample("samples/ml-1m.user-rns.2pct.npz", dataset=data)  # refused on another split
 """
 
 from __future__ import annotations

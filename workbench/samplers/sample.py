@@ -5,14 +5,17 @@ downstream model trains on `TrainingSample.matrix` in place of the full training
 
 On disk a sample is one ``.npz`` file (`TrainingSample.save`, `load_sample`) holding the CSR arrays
 (``data``, ``indices``, ``indptr``, ``shape``), ``row_users`` and ``metadata``: a JSON string with
-the sampler, budget, seed, parameters and fractions.
+the sampler, budget, seed, parameters, fractions and the dataset the sample was made on (its
+fingerprint, :mod:`workbench.provenance`). :func:`load_sample` with ``dataset=`` refuses a sample made on
+another dataset or split (it would hold test interactions of this one), and a file from before samples
+recorded their dataset (format 1): such a file cannot be checked, and is cheap to re-make.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +24,12 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from workbench.atomic import atomic_write
 from workbench.errors import DataNotFoundError, WorkbenchError
+from workbench.provenance import DatasetFingerprint, check_same_data, dataset_fingerprint
 
-#: Version of the on-disk layout written by `TrainingSample.save`.
-FORMAT_VERSION = 1
+#: Version of the on-disk layout written by `TrainingSample.save` (2: metadata names the dataset).
+FORMAT_VERSION = 2
 
 _ARRAYS = ("data", "indices", "indptr", "shape", "row_users", "metadata")
 
@@ -49,6 +54,8 @@ class TrainingSample:
             training interactions (nnz of the full training matrix). For binary rows the mass is
             their nnz; for a continuous summary it is its total weight, not its count of non-zero
             entries (a summary is dense, and counting them gave 283 % at 10 % of ML-1M's users).
+        provenance: the dataset and split the sample was made on (`for_dataset` sets it), or None
+            for a sample of a bare matrix; `load_sample(path, dataset=...)` requires it.
     """
 
     matrix: sp.csr_matrix
@@ -59,6 +66,7 @@ class TrainingSample:
     parameters: dict[str, Any] = field(default_factory=dict)
     fraction_users: float = 0.0
     fraction_interactions: float = 0.0
+    provenance: DatasetFingerprint | None = None
 
     def __post_init__(self) -> None:
         matrix = self.matrix
@@ -89,6 +97,21 @@ class TrainingSample:
         row_users = row_users.astype(np.int64, copy=True)
         row_users.flags.writeable = False
         object.__setattr__(self, "row_users", row_users)
+        if self.provenance is not None:
+            if not isinstance(self.provenance, DatasetFingerprint):
+                raise WorkbenchError(
+                    f"TrainingSample.provenance: expected a DatasetFingerprint, got {type(self.provenance).__name__}"
+                )
+            if matrix.shape[1] != self.provenance.n_items:
+                raise WorkbenchError(
+                    f"TrainingSample.matrix: {matrix.shape[1]} items, but {self.provenance.name} has "
+                    f"{self.provenance.n_items} items"
+                )
+            if row_users.size and row_users.max() >= self.provenance.n_users:
+                raise WorkbenchError(
+                    f"TrainingSample.row_users: user {int(row_users.max())} is beyond the "
+                    f"{self.provenance.n_users:,} users of {self.provenance.name} (expected -1 or 0..{self.provenance.n_users - 1})"
+                )
         try:
             parameters = json.loads(json.dumps(dict(self.parameters), allow_nan=False))
         except (TypeError, ValueError) as error:
@@ -124,32 +147,33 @@ class TrainingSample:
             "rows": self.n_rows,
             "n_items": self.n_items,
             "nnz": self.nnz,
+            "dataset": self.provenance.as_dict() if self.provenance is not None else None,
         }
+
+    def for_dataset(self, dataset: Any) -> TrainingSample:
+        """This sample marked as made on ``dataset`` (a `workbench.data.Dataset`): a copy with `provenance`.
+
+        Refused (WorkbenchError) when its items or users do not fit the dataset.
+        """
+        return dataclasses.replace(self, provenance=dataset_fingerprint(dataset))
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the sample to `path` (an .npz file, written exactly there; parents created).
 
-        The file is written to a temporary name and renamed, so a reader never sees half a file.
-        Returns the path.
+        Written atomically (`workbench.atomic.atomic_write`): a reader never sees half a file, and a
+        failed write leaves the previous file as it was. Returns the path.
         """
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                np.savez_compressed(
-                    stream,
-                    data=self.matrix.data.astype(np.float32, copy=False),
-                    indices=self.matrix.indices.astype(np.int32, copy=False),
-                    indptr=self.matrix.indptr.astype(np.int64, copy=False),
-                    shape=np.asarray(self.matrix.shape, dtype=np.int64),
-                    row_users=self.row_users,
-                    metadata=np.asarray(json.dumps(self.metadata, sort_keys=True)),
-                )
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        with atomic_write(target) as stream:
+            np.savez_compressed(
+                stream,
+                data=self.matrix.data.astype(np.float32, copy=False),
+                indices=self.matrix.indices.astype(np.int32, copy=False),
+                indptr=self.matrix.indptr.astype(np.int64, copy=False),
+                shape=np.asarray(self.matrix.shape, dtype=np.int64),
+                row_users=self.row_users,
+                metadata=np.asarray(json.dumps(self.metadata, sort_keys=True)),
+            )
         return target
 
     def __repr__(self) -> str:
@@ -204,11 +228,41 @@ def build_sample(
     )
 
 
-def load_sample(path: str | os.PathLike[str], expected_items: int | None = None) -> TrainingSample:
+def _checked_row_users(row_users: np.ndarray, source: Path, n_users: int | None, whose: str) -> np.ndarray:
+    """``row_users`` of a file: integers, -1 or a user of the dataset; else an error naming file and field."""
+    if row_users.ndim != 1:
+        raise WorkbenchError(f"sample file {source}: row_users has shape {row_users.shape}, expected one user per row")
+    if not row_users.size:
+        return row_users
+    if not np.issubdtype(row_users.dtype, np.integer):
+        raise WorkbenchError(f"sample file {source}: row_users holds {row_users.dtype} values, expected integers")
+    low, high = int(row_users.min()), int(row_users.max())
+    if low < -1:
+        raise WorkbenchError(
+            f"sample file {source}: row_users holds {low}, expected -1 (a synthetic row) or a user index ≥ 0"
+        )
+    if n_users is not None and high >= n_users:
+        raise WorkbenchError(
+            f"sample file {source}: row_users holds {high}, beyond the {n_users:,} users of {whose} "
+            f"(expected -1 or 0..{n_users - 1})"
+        )
+    return row_users
+
+
+def load_sample(
+    path: str | os.PathLike[str], expected_items: int | None = None, *, dataset: Any = None
+) -> TrainingSample:
     """Read a sample written by `TrainingSample.save`.
 
-    Raises `WorkbenchError` naming the file when it is missing or not a readable sample, and when
-    its number of items differs from `expected_items` (the dataset it is meant for).
+    With ``dataset`` (a `workbench.data.Dataset`, the one the sample is to be used with) the sample
+    must have been made on it: same interactions, same split (`workbench.provenance`). A sample made
+    on another dataset or split, or one that does not record its dataset (written before samples did,
+    or by `save` on a sample never given one with `for_dataset`), is refused: it may hold test
+    interactions, and nothing in it can say otherwise.
+
+    Raises `WorkbenchError` naming the file when it is missing or not a readable sample, when a field
+    is out of range (``row_users`` beyond the dataset's users, or below -1), when its number of items
+    differs from `expected_items`, or when it was made on another dataset or split.
     """
     source = Path(path)
     if not source.is_file():
@@ -223,25 +277,54 @@ def load_sample(path: str | os.PathLike[str], expected_items: int | None = None)
         if not isinstance(metadata, dict):
             raise WorkbenchError("metadata is not a JSON object")
         shape = tuple(int(size) for size in arrays["shape"].tolist())
-        if len(shape) != 2:
-            raise WorkbenchError(f"shape {shape} is not 2-D")
+        if len(shape) != 2 or min(shape) < 0:
+            raise WorkbenchError(f"shape {shape} is not a 2-D shape")
+    except (OSError, ValueError, KeyError, TypeError, IndexError, zipfile.BadZipFile, EOFError) as error:
+        raise WorkbenchError(f"sample file {source}: not a readable training sample ({error})") from None
+    recorded = metadata.get("dataset")
+    provenance = DatasetFingerprint.from_dict(recorded, f"sample file {source}") if recorded is not None else None
+    if provenance is not None and provenance.n_items != shape[1]:
+        raise WorkbenchError(
+            f"sample file {source}: has {shape[1]} items, but records {provenance.name}'s {provenance.n_items} items"
+        )
+    if expected_items is None and dataset is not None:
+        expected_items = dataset.n_items
+    if expected_items is not None and shape[1] != int(expected_items):
+        raise WorkbenchError(
+            f"sample file {source}: has {shape[1]} items, but the dataset has {int(expected_items)} items "
+            "(expected_items); was it sampled from another dataset?"
+        )
+    if dataset is not None:
+        if provenance is None:
+            version = metadata.get("format_version")
+            raise WorkbenchError(
+                f"sample file {source}: does not record the dataset and split it was made on "
+                f"(format {version}{', written before samples recorded them' if version == 1 else ''}), so it "
+                f"cannot be checked against {dataset_fingerprint(dataset).describe()}; re-make it with "
+                "`workbench sample` or `workbench distill` on this dataset (in Python: "
+                "`make_training_sample(dataset, ...)`, or `sample.for_dataset(dataset)` before `save`)"
+            )
+        check_same_data(provenance, dataset, f"sample file {source}")
+    if dataset is not None:
+        whose, n_users = dataset.name, int(dataset.n_users)
+    elif provenance is not None:
+        whose, n_users = provenance.name, provenance.n_users
+    else:
+        whose, n_users = "", None
+    row_users = _checked_row_users(arrays["row_users"], source, n_users, whose)
+    try:
         matrix = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape)
         matrix.check_format(full_check=True)
-        sample = TrainingSample(
+        return TrainingSample(
             matrix=matrix,
-            row_users=arrays["row_users"],
+            row_users=row_users,
             sampler=str(metadata["sampler"]),
             budget=str(metadata["budget"]),
             seed=int(metadata["seed"]),
             parameters=dict(metadata.get("parameters", {})),
             fraction_users=float(metadata["fraction_users"]),
             fraction_interactions=float(metadata["fraction_interactions"]),
+            provenance=provenance,
         )
-    except (OSError, ValueError, KeyError, TypeError, IndexError, zipfile.BadZipFile, EOFError) as error:
+    except (OSError, ValueError, KeyError, TypeError, IndexError, OverflowError) as error:
         raise WorkbenchError(f"sample file {source}: not a readable training sample ({error})") from None
-    if expected_items is not None and sample.n_items != int(expected_items):
-        raise WorkbenchError(
-            f"sample file {source}: has {sample.n_items} items, but the dataset has {int(expected_items)} items "
-            "(expected_items); was it sampled from another dataset?"
-        )
-    return sample
