@@ -46,6 +46,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import pandas as pd
 import yaml
 
+from workbench.atomic import write_atomic
 from workbench.errors import WorkbenchError
 from workbench.notebook_results import read_recorded_results
 
@@ -548,7 +549,7 @@ def sweep(
         bar.close()
     ordered = [finished[index] for index in range(len(checked_runs))]
     table = results_table(ordered)
-    table.to_csv(folder / "results.csv", index=False)
+    write_atomic(folder / "results.csv", table.to_csv(index=False))
     return ordered, table
 
 

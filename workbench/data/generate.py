@@ -62,7 +62,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import uuid
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +69,7 @@ from typing import Any
 
 import numpy as np
 
+from workbench.atomic import atomic_write, write_atomic
 from workbench.data.interactions import Interactions
 from workbench.errors import DataNotFoundError, WorkbenchError
 
@@ -427,21 +427,6 @@ def generate(config: GenerateConfig) -> GeneratedData:
 # --------------------------------------------------------------------------- files
 
 
-def _write_atomically(target: Path, write: Any) -> None:
-    """Call `write(stream)` on a new temporary file beside `target`, then rename it to `target`.
-
-    The temporary file is created with the usual permissions (the umask applies), not mkstemp's 0600.
-    """
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        with open(temporary, "xb") as stream:
-            write(stream)
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
 def write_generated(data: GeneratedData, output_dir: str | os.PathLike[str]) -> Path:
     """Write `data` to `output_dir/<dataset name>/` (module docstring); returns that folder.
 
@@ -452,11 +437,9 @@ def write_generated(data: GeneratedData, output_dir: str | os.PathLike[str]) -> 
     metadata = json.dumps(data.metadata(), indent=2) + "\n"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        _write_atomically(
-            folder / INTERACTIONS_FILE,
-            lambda stream: np.savez_compressed(stream, users=data.users, items=data.items),
-        )
-        _write_atomically(folder / METADATA_FILE, lambda stream: stream.write(metadata.encode("utf-8")))
+        with atomic_write(folder / INTERACTIONS_FILE) as stream:
+            np.savez_compressed(stream, users=data.users, items=data.items)
+        write_atomic(folder / METADATA_FILE, metadata)
     except OSError as error:
         raise WorkbenchError(f"output {folder}: cannot write the generated data ({error.strerror or error})") from None
     return folder
