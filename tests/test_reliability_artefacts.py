@@ -39,14 +39,7 @@ TINY = dict(samplers=("user-rns", "head-user"), budgets=("20%", "100%"), models=
 POINT = ["dataset", "sampler", "budget", "seed", "model", "settings"]
 
 
-@pytest.fixture(scope="module")
-def data_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_interactions(tmp_path_factory.mktemp("data") / "mine.csv", n_users=90, n_items=50, seed=2)
-
-
-@pytest.fixture(scope="module")
-def dataset(data_file: Path):
-    return load_data_file(data_file, seed=0)
+from test_experiments import data_file, dataset  # noqa: E402,F401  (the same generated file and dataset)
 
 
 @pytest.fixture(scope="module")

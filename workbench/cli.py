@@ -32,16 +32,6 @@ def _float_list(text: str) -> tuple[float, ...]:
     return values
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {value}")
-    return value
-
-
 def _seed(text: str) -> int:
     """A seed: an integer from 0 to 2**32 - 1 (what numpy's generators take)."""
     from workbench.validation import MAX_SEED, check_seed

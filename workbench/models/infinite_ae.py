@@ -51,7 +51,7 @@ from workbench.linalg import (
     precision_scope,
 )
 from workbench.memory import available_device_memory, require_memory
-from workbench.models.base import check_train_matrix
+from workbench.models.base import check_score_inputs, check_train_matrix
 from workbench.ntk import NTKConfig, ntk_from_inner_products
 
 DEFAULT_LAMBDAS: tuple[float, ...] = (1.0, 5.0, 20.0, 50.0, 100.0)
@@ -372,15 +372,8 @@ class FittedInfiniteAE:
 
     def score(self, users: np.ndarray, context: sp.csr_matrix) -> np.ndarray:
         """Scores (b, n_items) for ``users`` with ``context`` rows (b, n_items); see the module doc."""
-        users = np.asarray(users, dtype=np.int64)
-        context = sp.csr_matrix(context)
         state = self.state
-        if users.ndim != 1 or len(users) != context.shape[0]:
-            raise WorkbenchError(f"users has {users.size} entries but context has {context.shape[0]} rows; give one row per user")
-        if len(users) and users.min() < 0:
-            raise WorkbenchError(f"user indices must be ≥ 0, got {int(users.min())}")
-        if context.shape[1] != state.rows.shape[1]:
-            raise WorkbenchError(f"context has {context.shape[1]} items but ∞-AE was fitted on {state.rows.shape[1]}")
+        users, context = check_score_inputs(users, context, state.rows.shape[1], "∞-AE")
         positions = state.support_positions(users)
         in_support = bool(len(users)) and bool((positions >= 0).all())
         rows = _as_slice_if_contiguous(positions)

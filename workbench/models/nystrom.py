@@ -35,6 +35,7 @@ from tqdm.auto import tqdm
 from workbench.blocked_linalg import cholesky_in_place
 from workbench.errors import WorkbenchError
 from workbench.linalg import DenseAlgebra, precision_scope, prefer_sparse_product
+from workbench.models.base import check_score_inputs
 from workbench.ntk import ntk_diagonal, ntk_from_inner_products
 
 if TYPE_CHECKING:
@@ -151,14 +152,7 @@ class FittedNystromAE:
 
     def score(self, users: np.ndarray, context: sp.csr_matrix) -> np.ndarray:
         """Scores (b, n_items) for ``users`` with ``context`` rows (b, n_items)."""
-        users = np.asarray(users, dtype=np.int64)
-        context = sp.csr_matrix(context)
-        if users.ndim != 1 or len(users) != context.shape[0]:
-            raise WorkbenchError(f"users has {users.size} entries but context has {context.shape[0]} rows; give one row per user")
-        if len(users) and users.min() < 0:
-            raise WorkbenchError(f"user indices must be ≥ 0, got {int(users.min())}")
-        if context.shape[1] != self.landmarks.rows.shape[1]:
-            raise WorkbenchError(f"context has {context.shape[1]} items but ∞-AE was fitted on {self.landmarks.rows.shape[1]}")
+        users, context = check_score_inputs(users, context, self.landmarks.rows.shape[1], "∞-AE")
         algebra = self.landmarks.algebra
         with precision_scope(self.landmarks.dtype):
             return algebra.to_numpy(algebra.matmul(self.landmarks.cross_kernel(context), self.dual))
