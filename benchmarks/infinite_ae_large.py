@@ -80,10 +80,10 @@ def run_plain(dataset_name: str, lam: float) -> dict:
     import scipy.linalg
     from threadpoolctl import threadpool_limits
 
-    from workbench.blocked_linalg import mirror_lower_of_f
+    from workbench.kernels.blocked_linalg import mirror_lower_of_f
     from workbench.data import load_dataset
     from workbench.evaluation import EvaluationData, config_for, evaluate_fitted
-    from workbench.linalg import ScipyAlgebra
+    from workbench.kernels.linalg import ScipyAlgebra
     from workbench.models import InfiniteAE
     from workbench.models.infinite_ae import FittedInfiniteAE, _SupportState
 

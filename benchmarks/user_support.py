@@ -2,7 +2,7 @@
 
     python benchmarks/user_support.py --dataset ml-1m [--fractions 0.01,0.05,0.2] [--full-json FILE]
 
-Runs ``workbench.support_study.support_curve`` (λ chosen on validation for every point, seed 0) and
+Runs ``workbench.support.study.support_curve`` (λ chosen on validation for every point, seed 0) and
 writes its rows to benchmarks/results/user_support.<dataset>.csv and a JSON summary beside it.
 ``--full-json`` takes the full model's report from ``benchmarks/infinite_ae_large.py``'s JSON
 instead of fitting it again (its first run).
@@ -30,7 +30,7 @@ def main() -> None:
 
     from workbench.data import load_dataset
     from workbench.evaluation import ModelReport
-    from workbench.support_study import SupportStudyConfig, support_curve, support_table
+    from workbench.support.study import SupportStudyConfig, support_curve, support_table
 
     dataset = load_dataset(args.dataset)
     full = None

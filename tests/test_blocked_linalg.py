@@ -7,7 +7,7 @@ import pytest
 import scipy.linalg
 from threadpoolctl import threadpool_limits
 
-from workbench.blocked_linalg import cholesky_in_place, inverse_from_cholesky_in_place, mirror_lower_of_f
+from workbench.kernels.blocked_linalg import cholesky_in_place, inverse_from_cholesky_in_place, mirror_lower_of_f
 from workbench.errors import WorkbenchError
 
 

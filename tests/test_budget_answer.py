@@ -1,4 +1,4 @@
-"""Reading a budget curve (workbench.budget_answer): means and spreads over seeds, the share of
+"""Reading a budget curve (workbench.budget.answer): means and spreads over seeds, the share of
 full data, and the one-sentence answer to "is more data needed?".
 
 Every expected number below is computed by hand from :data:`CURVE` (values in %, three seeds).
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.budget_answer import (
+from workbench.budget.answer import (
     CURVE_COLUMNS,
     BudgetAnswer,
     answer,
@@ -23,7 +23,7 @@ from workbench.budget_answer import (
 )
 from workbench.distill import DistillConfig
 from workbench.errors import WorkbenchError
-from workbench.experiments import COLUMN_TYPES, COLUMNS, point_settings
+from workbench.budget.runs import COLUMN_TYPES, COLUMNS, point_settings
 
 DATASET = "toy"
 MODEL = "infinite-ae"
@@ -63,7 +63,7 @@ def row(
     metric: str = METRIC, split: str = "test", fraction_users: float | None = None,
     fraction_interactions: float | None = None, settings: str | None = None,
 ) -> dict:
-    """One tidy row (the columns of workbench.experiments.COLUMNS)."""
+    """One tidy row (the columns of workbench.budget.runs.COLUMNS)."""
     if fraction_users is None:
         fraction_users = float(budget[:-1]) / 100.0 if budget.endswith("%") else 0.5
     if fraction_interactions is None:

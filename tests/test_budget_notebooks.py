@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from conftest import REPOSITORY
-from workbench.budget_answer import answer, curve_table, full_data_value, point_sentence
-from workbench.experiments import read_results
-from workbench.notebook_runs import run_notebook
+from workbench.budget.answer import answer, curve_table, full_data_value, point_sentence
+from workbench.budget.runs import read_results
+from workbench.notebooks.runs import run_notebook
 
 pytestmark = [pytest.mark.notebook, pytest.mark.real_data, pytest.mark.slow]
 NOTEBOOKS = REPOSITORY / "notebooks"

@@ -1,4 +1,4 @@
-"""`workbench.denoising`: noisy datasets, the experiment's rows against direct evaluations, summaries."""
+"""`workbench.denoising.study`: noisy datasets, the experiment's rows against direct evaluations, summaries."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import scipy.sparse as sp
 from conftest import random_binary_matrix
 from workbench.data import Dataset
 from workbench.data.dataset import binary_csr
-from workbench import denoising
-from workbench.denoising import (
+from workbench.denoising import study as denoising
+from workbench.denoising.study import (
     COLUMNS,
     NOISE_KINDS,
     denoising_experiment,
@@ -24,9 +24,9 @@ from workbench.denoising import (
 from workbench.distill import SUMMARY_LAMBDAS, DistillConfig
 from workbench.errors import WorkbenchError
 from workbench.evaluation import evaluate_model
-from workbench.experiments import model_for
+from workbench.budget.runs import model_for
 from workbench.models import InfiniteAE
-from workbench.noise import noise_count
+from workbench.denoising.noise import noise_count
 from workbench.samplers import TrainingSample, parse_budget, run_sampler
 
 TINY_DISTILL = DistillConfig(steps=2, draws=4, evaluate_every=2)

@@ -11,8 +11,8 @@ from conftest import REPOSITORY
 from workbench.data import load_dataset
 from workbench.evaluation import evaluate_model
 from workbench.models import InfiniteAE
-from workbench.noise import noise_count
-from workbench.notebook_runs import run_notebook
+from workbench.denoising.noise import noise_count
+from workbench.notebooks.runs import run_notebook
 
 pytestmark = [pytest.mark.notebook, pytest.mark.real_data, pytest.mark.slow]
 NOTEBOOK = REPOSITORY / "notebooks" / "05_denoising.ipynb"

@@ -16,7 +16,7 @@ from workbench.data import Interactions, build_dataset
 from workbench.distill import DistillConfig, binarise, distill, reconstruction
 from workbench.errors import WorkbenchError
 from workbench.models import InfiniteAE
-from workbench.ntk import NTKConfig
+from workbench.kernels.ntk import NTKConfig
 
 SMALL = DistillConfig(budget=12, draws=8, steps=12, evaluate_every=4, temperature=1.0, patience=50)
 

@@ -15,9 +15,9 @@ from workbench.cli import main
 from workbench.data import load_data_file
 from workbench.distill import DistillConfig
 from workbench.errors import WorkbenchError
-from workbench.experiments import BudgetCurveConfig, budget_curve, make_training_sample, summarise_curve
+from workbench.budget.runs import BudgetCurveConfig, budget_curve, make_training_sample, summarise_curve
 
-experiments = importlib.import_module("workbench.experiments")
+experiments = importlib.import_module("workbench.budget.runs")
 TINY_DISTILL = DistillConfig(draws=4, steps=4, evaluate_every=2, temperature=1.0)
 
 
@@ -168,7 +168,7 @@ def test_a_foreign_output_file_is_refused_not_overwritten(dataset, tmp_path: Pat
 
 
 def test_negative_seeds_are_refused() -> None:
-    from workbench.experiments import parse_seeds
+    from workbench.budget.runs import parse_seeds
 
     with pytest.raises(WorkbenchError, match="≥ 0"):
         parse_seeds("1,-2")

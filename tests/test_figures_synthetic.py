@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import pytest
 
 from conftest import random_binary_matrix
-from workbench import synthetic
+from workbench.inspect import summaries as synthetic
 from workbench.errors import WorkbenchError
 from workbench.figures import sampler_colour
 from workbench.figures import synthetic as figures

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from conftest import random_binary_matrix
 from workbench.errors import MemoryBudgetError, WorkbenchError
 from workbench.models import InfiniteAE
-from workbench.ntk import NTKConfig, ntk
+from workbench.kernels.ntk import NTKConfig, ntk
 
 
 def closed_form_scores(support: np.ndarray, queries: np.ndarray, lam: float, config: NTKConfig = NTKConfig()) -> np.ndarray:

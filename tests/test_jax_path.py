@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 
 from conftest import random_binary_matrix
-from workbench import linalg
+from workbench.kernels import linalg
 from workbench.cli import main
 from workbench.data import load_dataset
 from workbench.errors import WorkbenchError

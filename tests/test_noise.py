@@ -1,4 +1,4 @@
-"""`workbench.noise.add_noise`: exact counts, where the noise goes, seeding, uniformity and bad input."""
+"""`workbench.denoising.noise.add_noise`: exact counts, where the noise goes, seeding, uniformity and bad input."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from scipy import stats
 
 from conftest import random_binary_matrix
 from workbench.errors import WorkbenchError
-from workbench.noise import add_noise, interaction_changes, noise_count, noise_limits
+from workbench.denoising.noise import add_noise, interaction_changes, noise_count, noise_limits
 
 
 def pairs(matrix: sp.csr_matrix) -> set[tuple[int, int]]:

@@ -10,8 +10,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from workbench.cli import main
 from workbench.errors import WorkbenchError
-from workbench.notebook_results import read_recorded_results
-from workbench.notebook_runs import (
+from workbench.notebooks.results import read_recorded_results
+from workbench.notebooks.runs import (
     check_parameters,
     notebook_parameters,
     parse_parameter_text,
@@ -46,7 +46,7 @@ def tiny_notebook(tmp_path: Path) -> Path:
         "    raise RuntimeError(f'x is {x}')"
     )
     last = new_code_cell(
-        "from workbench.notebook_results import record_results\n"
+        "from workbench.notebooks.results import record_results\n"
         "record_results({'double': x * 2, 'rate': rate, 'name': name, 'items': items, 'flag': flag})"
     )
     notebook = new_notebook(cells=[parameters, body, last])

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from workbench.errors import WorkbenchError
-from workbench.ntk import NTKConfig, ntk, ntk_from_inner_products
+from workbench.kernels.ntk import NTKConfig, ntk, ntk_from_inner_products
 
 
 def reference_ntk(x: np.ndarray, y: np.ndarray, depth: int, sw2: float, sb2: float) -> np.ndarray:
-    """SPEC §2 written out pair by pair with the math module (slow, independent of workbench.ntk)."""
+    """SPEC §2 written out pair by pair with the math module (slow, independent of workbench.kernels.ntk)."""
     d = x.shape[1]
     out = np.empty((len(x), len(y)))
     for i, xi in enumerate(x):

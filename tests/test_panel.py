@@ -1,9 +1,9 @@
-"""The "is more data needed?" panel (workbench.panel.BudgetPanel), driven from plain Python: setting a
+"""The "is more data needed?" panel (workbench.budget.panel.BudgetPanel), driven from plain Python: setting a
 widget's value redraws the figure and the answer as a user would; the compute button fills the
 missing points of the results file.
 
 Display tests read a hand-made results file (:func:`test_budget_answer.tidy_frame`, values computable
-by hand) and compare the panel with :mod:`workbench.budget_answer` applied to the same rows.
+by hand) and compare the panel with :mod:`workbench.budget.answer` applied to the same rows.
 Compute tests use a tiny generated dataset and the cheap samplers.
 """
 
@@ -18,11 +18,11 @@ import pytest
 
 from conftest import random_binary_matrix
 from test_budget_answer import DATASET, FULL, MEANS, METRIC, MODEL, curve_rows, tidy, tidy_frame
-from workbench.budget_answer import answer, budget_percent, curve_table, full_data_value, point_sentence
+from workbench.budget.answer import answer, budget_percent, curve_table, full_data_value, point_sentence
 from workbench.data import Dataset, Interactions, build_dataset
 from workbench.distill import DistillConfig
 from workbench.errors import WorkbenchError
-from workbench.experiments import (
+from workbench.budget.runs import (
     COLUMN_TYPES,
     POINT_COLUMNS,
     BudgetCurveConfig,
@@ -31,7 +31,7 @@ from workbench.experiments import (
     read_results,
     write_results,
 )
-from workbench.panel import METRICS, BudgetPanel
+from workbench.budget.panel import METRICS, BudgetPanel
 
 SAMPLERS = ("distill-cf", "user-rns", "head-user")
 BUDGETS = ("1%", "2%", "10%", "50%")
@@ -65,7 +65,7 @@ def panel(results: Path) -> BudgetPanel:
 
 def whole(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with each point completed by the (split, metric) rows it lacks (value 1.0, a metric the
-    tests do not show): a point counts as computed only when whole (workbench.experiments.whole_points)."""
+    tests do not show): a point counts as computed only when whole (workbench.budget.runs.whole_points)."""
     pairs = expected_point_rows()
     extra = []
     for _, group in frame.groupby(list(POINT_COLUMNS), sort=False):
@@ -97,7 +97,7 @@ def drawn_samplers(panel: BudgetPanel) -> list[str]:
 
 
 def expected(frame: pd.DataFrame, *, samplers, metric: str, budget: str, model: str = MODEL, dataset: str = DATASET):
-    """What the panel should show, from workbench.budget_answer alone: (rings, answer text)."""
+    """What the panel should show, from workbench.budget.answer alone: (rings, answer text)."""
     frame = frame[frame["sampler"].isin((*samplers, "full"))]
     table = curve_table(frame, metric=metric, model=model, dataset=dataset)
     full = full_data_value(frame, metric=metric, model=model, dataset=dataset)

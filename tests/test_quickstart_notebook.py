@@ -13,7 +13,7 @@ import pytest
 from conftest import REPOSITORY
 from workbench.data import load_dataset
 from workbench.errors import WorkbenchError
-from workbench.notebook_runs import notebook_parameters, run_notebook
+from workbench.notebooks.runs import notebook_parameters, run_notebook
 
 NOTEBOOK = REPOSITORY / "notebooks" / "01_quickstart.ipynb"
 

@@ -1,4 +1,4 @@
-"""`workbench.recommendations`: one user's top-k with titles and genres, history, comparisons, tables."""
+"""`workbench.inspect.recommendations`: one user's top-k with titles and genres, history, comparisons, tables."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from workbench.data import Dataset, Interactions, build_dataset
 from workbench.errors import WorkbenchError
 from workbench.evaluation import ModelReport, SelectionStep, evaluate_model
 from workbench.models import EASE, InfiniteAE, PopRec
-from workbench.recommendations import (
+from workbench.inspect.recommendations import (
     HIT_MARK,
     compare_recommendations,
     evaluate_and_keep,

@@ -25,7 +25,7 @@ from test_cli import write_interactions
 from workbench.cli import main
 from workbench.data import load_data_file
 from workbench.errors import WorkbenchError
-from workbench.experiments import (
+from workbench.budget.runs import (
     BudgetCurveConfig,
     budget_curve,
     make_training_sample,
@@ -124,7 +124,7 @@ def test_budget_curve_rows_carry_the_fingerprint_and_another_split_is_refused(da
 
 
 def test_a_results_file_without_fingerprints_is_refused_until_adopted(dataset, curve_csv: Path, tmp_path: Path) -> None:
-    from workbench.experiments import adopt_results
+    from workbench.budget.runs import adopt_results
 
     output = tmp_path / "old.csv"
     pd.read_csv(curve_csv).drop(columns="fingerprint").to_csv(output, index=False)
@@ -139,14 +139,14 @@ def test_a_results_file_without_fingerprints_is_refused_until_adopted(dataset, c
 def test_evaluate_json_reports_and_recorded_results_carry_the_fingerprint(
     dataset, data_file: Path, curve_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from workbench.notebook_results import RESULTS_MIMETYPE, record_results
+    from workbench.notebooks.results import RESULTS_MIMETYPE, record_results
     from workbench.provenance import dataset_fingerprint
 
     output = tmp_path / "r.json"
     assert main(["evaluate", "--data-file", str(data_file), "--model", "poprec", "--output", str(output), "--no-progress"]) == 0
     assert json.loads(output.read_text())["provenance"]["dataset"] == dataset_fingerprint(dataset).as_dict()
 
-    from workbench.budget_report import write_budget_report
+    from workbench.budget.report import write_budget_report
 
     frame = read_results(curve_csv)
     report = write_budget_report(tmp_path / "r.html", frame, dataset="mine", metric="HR@10", models=["poprec"])
@@ -212,7 +212,7 @@ def test_every_writer_of_the_package_goes_through_the_atomic_helper() -> None:
     offenders = []
     for path in sorted((REPOSITORY / "workbench").rglob("*.py")):
         relative = path.relative_to(REPOSITORY).as_posix()
-        if relative in ("workbench/atomic.py", "workbench/notebook_runs.py") or relative.startswith("workbench/data/"):
+        if relative in ("workbench/atomic.py", "workbench/notebooks/runs.py") or relative.startswith("workbench/data/"):
             continue
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             code = line.split("#", 1)[0]
@@ -269,7 +269,7 @@ def test_a_point_is_computed_again_only_when_not_whole(dataset, curve_csv: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib
 
-    experiments = importlib.import_module("workbench.experiments")
+    experiments = importlib.import_module("workbench.budget.runs")
     output = copy_of(curve_csv, tmp_path)
     computed: list[tuple] = []
     real = experiments.evaluate_point

@@ -20,7 +20,7 @@ from conftest import REPOSITORY
 from test_cli import write_interactions
 from workbench.data import load_data_file
 from workbench.distill import DistillConfig
-from workbench.experiments import BudgetCurveConfig, budget_curve, expected_point_rows, read_results, whole_points
+from workbench.budget.runs import BudgetCurveConfig, budget_curve, expected_point_rows, read_results, whole_points
 
 KEY = ["dataset", "fingerprint", "sampler", "budget", "seed", "model", "settings", "split", "metric"]
 MARK = "WORKBENCH_FAULT_TEST"

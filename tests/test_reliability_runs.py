@@ -43,7 +43,7 @@ def answering_notebook(tmp_path: Path) -> Path:
     return _write_notebook(
         tmp_path / "answering.ipynb",
         'failures = []  # what failed on the way\nanswer = "yes"  # the answer ("" for none)',
-        "from workbench.notebook_results import record_results\n"
+        "from workbench.notebooks.results import record_results\n"
         "record_results({'failures': failures, 'answer': answer, 'full_value': 1.0})",
     )
 
@@ -56,7 +56,7 @@ def sleepy_notebook(tmp_path: Path) -> Path:
         "x = 1  # an id\nsleep = 600  # seconds",
         "import os, time\nfrom pathlib import Path\n"
         "Path(f'started-{x}.pid').write_text(str(os.getpid()))\ntime.sleep(sleep)",
-        "from workbench.notebook_results import record_results\nrecord_results({'x': x})",
+        "from workbench.notebooks.results import record_results\nrecord_results({'x': x})",
     )
 
 
@@ -106,7 +106,7 @@ def test_bad_value_in_a_sweep_grid_is_refused_before_any_run(no_execution: None,
 
 
 def test_recorded_problems_are_the_failures_and_a_missing_answer() -> None:
-    from workbench.notebook_runs import recorded_problems
+    from workbench.notebooks.runs import recorded_problems
 
     assert recorded_problems({"failures": [], "answer": "yes", "full_value": 33.0}) == []
     assert recorded_problems({"double": 4}) == []  # a notebook that answers no question

@@ -1,4 +1,4 @@
-"""Self-contained HTML reports (workbench.report) and the data-budget report (workbench.budget_report):
+"""Self-contained HTML reports (workbench.notebooks.html) and the data-budget report (workbench.budget.report):
 plotly.js embedded once so the file opens offline, escaped text, tables, atomic writes; the report's
 answer sentence is :func:`answer_for`'s."""
 
@@ -14,10 +14,10 @@ import plotly.graph_objects as go
 import pytest
 
 from test_budget_answer import DATASET, FULL, MEANS, METRIC, MODEL, tidy, tidy_frame
-from workbench.budget_answer import answer, curve_table, full_data_value
-from workbench.budget_report import answer_for, curve_means, write_budget_report
+from workbench.budget.answer import answer, curve_table, full_data_value
+from workbench.budget.report import answer_for, curve_means, write_budget_report
 from workbench.errors import WorkbenchError
-from workbench.report import Section, report_html, write_report
+from workbench.notebooks.html import Section, report_html, write_report
 
 PLOTLY_BUNDLE = "* plotly.js v"  # the licence header at the top of the embedded bundle
 
@@ -281,7 +281,7 @@ def test_curve_means_without_full_data_and_empty(frame: pd.DataFrame) -> None:
 
 
 def test_report_figures_are_exported_as_png_next_to_the_report(tmp_path: Path) -> None:
-    from workbench.budget_report import export_report_figures
+    from workbench.budget.report import export_report_figures
     from workbench.figures.export import find_chromium
 
     if find_chromium() is None:
@@ -293,7 +293,7 @@ def test_report_figures_are_exported_as_png_next_to_the_report(tmp_path: Path) -
 
 
 def test_report_figures_without_a_browser_say_what_to_install(tmp_path: Path) -> None:
-    from workbench.budget_report import export_report_figures
+    from workbench.budget.report import export_report_figures
 
     paths, message = export_report_figures(
         tmp_path / "report.html", tidy_frame(), dataset=DATASET, metric=METRIC, models=[MODEL], chromium=str(tmp_path / "no-chromium"),

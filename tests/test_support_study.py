@@ -10,8 +10,8 @@ from workbench.data import build_dataset
 from workbench.errors import WorkbenchError
 from workbench.figures.support import support_figure
 from workbench.models import InfiniteAE
-from workbench.notebook_runs import run_notebook
-from workbench.support_study import SupportStudyConfig, support_curve, support_results, support_table
+from workbench.notebooks.runs import run_notebook
+from workbench.support.study import SupportStudyConfig, support_curve, support_results, support_table
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The analysis behind notebook 03 (`workbench.synthetic`): hand-computed cases on tiny matrices, a
+"""The analysis behind notebook 03 (`workbench.inspect.summaries`): hand-computed cases on tiny matrices, a
 comparison with NumPy's SVD on generated data, and the logits Distill-CF now returns."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import scipy.sparse as sp
 import scipy.stats
 
 from conftest import random_binary_matrix
-from workbench import synthetic
+from workbench.inspect import summaries as synthetic
 from workbench.data import Interactions, build_dataset
 from workbench.distill import DistillConfig, distill, draw_summary
 from workbench.errors import WorkbenchError

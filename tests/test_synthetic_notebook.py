@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.notebook_runs import run_notebook
+from workbench.notebooks.runs import run_notebook
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "03_synthetic_users.ipynb"
 SMALL = {

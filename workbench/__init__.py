@@ -2,7 +2,7 @@
 
 Sachdeva, Dhaliwal, Wu, McAuley, "Infinite Recommendation Networks: A Data-Centric Approach",
 NeurIPS 2022. Modules: :mod:`workbench.data` (datasets and the paper's protocol),
-:mod:`workbench.metrics`, :mod:`workbench.ntk`, :mod:`workbench.models` (∞-AE, EASE, PopRec),
+:mod:`workbench.metrics`, :mod:`workbench.kernels.ntk`, :mod:`workbench.models` (∞-AE, EASE, PopRec),
 :mod:`workbench.evaluation` (λ on validation, then test), :mod:`workbench.cli`.
 """
 

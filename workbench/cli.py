@@ -234,7 +234,7 @@ def _default_selection_users() -> int:
 
 def _model_options(args: argparse.Namespace, model: str) -> dict[str, Any]:
     from workbench.models import MODEL_NAMES
-    from workbench.ntk import NTKConfig
+    from workbench.kernels.ntk import NTKConfig
 
     options: dict[str, Any] = {}
     dtype = "float64" if args.float64 else "float32"
@@ -385,7 +385,7 @@ def _run_models(args: argparse.Namespace, models: Sequence[str], skipped: list[s
     if getattr(args, "train_on", None) is not None:
         from workbench.samplers import load_sample
 
-        from workbench.experiments import model_for
+        from workbench.budget.runs import model_for
 
         sample = load_sample(args.train_on, dataset=dataset)  # refused if made on another dataset or split
         train, row_users = sample.matrix, sample.row_users
@@ -480,7 +480,7 @@ def summary_table(reports: Sequence[Any]) -> str:
 
 
 def command_distill(args: argparse.Namespace) -> int:
-    from workbench.experiments import make_training_sample
+    from workbench.budget.runs import make_training_sample
 
     config = _distill_config(args)
     check_output_path(args.output)
@@ -496,7 +496,7 @@ def command_distill(args: argparse.Namespace) -> int:
 
 
 def command_sample(args: argparse.Namespace) -> int:
-    from workbench.experiments import make_training_sample
+    from workbench.budget.runs import make_training_sample
 
     check_output_path(args.output)
     dataset = _load(args)
@@ -515,7 +515,7 @@ def _save_sample(sample: Any, path: Path) -> Path:
 
 
 def command_budget_curve(args: argparse.Namespace) -> int:
-    from workbench.experiments import BudgetCurveConfig, budget_curve, parse_list, parse_seeds, summarise_curve
+    from workbench.budget.runs import BudgetCurveConfig, budget_curve, parse_list, parse_seeds, summarise_curve
 
     config = BudgetCurveConfig(
         samplers=parse_list(args.samplers, "--samplers"), budgets=parse_list(args.budgets, "--budgets"),
@@ -534,7 +534,7 @@ def command_budget_curve(args: argparse.Namespace) -> int:
 
 
 def command_plan(args: argparse.Namespace) -> int:
-    from workbench.memory import available_host_memory
+    from workbench.kernels.memory import available_host_memory
     from workbench.models import make_model
     from workbench.models.infinite_ae_plan import format_plan, measure_rates
 
@@ -592,7 +592,7 @@ def command_generate(args: argparse.Namespace) -> int:
 
 
 def command_run(args: argparse.Namespace) -> int:
-    from workbench.notebook_runs import (
+    from workbench.notebooks.runs import (
         check_parameters,
         notebook_parameters,
         parse_parameter_text,
@@ -638,7 +638,7 @@ def command_run(args: argparse.Namespace) -> int:
 
 
 def command_sweep(args: argparse.Namespace) -> int:
-    from workbench.notebook_runs import read_grid, sweep
+    from workbench.notebooks.runs import read_grid, sweep
 
     runs = read_grid(args.grid)
     finished, table = sweep(args.notebook, runs, args.output_dir, jobs=args.jobs, progress=not args.no_progress)

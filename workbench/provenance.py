@@ -9,7 +9,7 @@ or another split, and using the artefact would mix them (a sample drawn from ano
 test interactions of this one).
 
 Samples and Distill-CF summaries (``workbench.samplers.sample``), budget-curve rows
-(``workbench.experiments``), ``evaluate``/``reproduce`` JSON, recorded notebook results and the
+(``workbench.budget.runs``), ``evaluate``/``reproduce`` JSON, recorded notebook results and the
 data-budget report carry it; :func:`check_same_data` refuses a mismatch, naming both.
 """
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from helpers import check_offline_report
 
-from workbench.budget_report import answer_for, write_budget_report
+from workbench.budget.report import answer_for, write_budget_report
 from workbench.distill import DistillConfig
-from workbench.experiments import read_results, rows_for_configuration
+from workbench.budget.runs import read_results, rows_for_configuration
 
 pytestmark = pytest.mark.ui
 

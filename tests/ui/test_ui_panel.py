@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from helpers import open_notebook, run_all_cells
 
-from workbench.budget_answer import answer, curve_table, full_data_value, point_sentence
+from workbench.budget.answer import answer, curve_table, full_data_value, point_sentence
 from workbench.distill import DistillConfig
-from workbench.experiments import read_results, rows_for_configuration
+from workbench.budget.runs import read_results, rows_for_configuration
 
 pytestmark = pytest.mark.ui
 

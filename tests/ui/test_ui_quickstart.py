@@ -8,8 +8,8 @@ import os
 import pytest
 from helpers import open_notebook
 
-from workbench.notebook_results import read_recorded_results
-from workbench.notebook_runs import run_notebook
+from workbench.notebooks.results import read_recorded_results
+from workbench.notebooks.runs import run_notebook
 
 pytestmark = pytest.mark.ui
 

@@ -32,8 +32,8 @@ from workbench.distill.loss import distillation_loss
 from workbench.errors import WorkbenchError
 from workbench.evaluation import EvaluationConfig, EvaluationData, evaluate_fitted
 from workbench.models.infinite_ae import InfiniteAE, check_lambdas
-from workbench.memory import require_memory
-from workbench.ntk import NTKConfig
+from workbench.kernels.memory import require_memory
+from workbench.kernels.ntk import NTKConfig
 
 INNER_LAMBDAS: tuple[float, ...] = (1e-5, 1e-3, 0.1, 1.0, 5.0, 50.0)
 #: ∞-AE's λ grid for a model fitted on a summary: the inner grid with ∞-AE's own. A summary's best

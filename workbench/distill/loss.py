@@ -9,7 +9,7 @@ With the real training rows X (b, d), the summary X̂ (μ, d) in [0, 1] and λ̃
 
 The first term is the multinomial likelihood of each user's items under ∞-AE's scores; the second
 keeps the synthetic users about as large as real ones (λ₂ = 1e-3). The kernels use the
-differentiable form of :func:`workbench.ntk.ntk_from_inner_products`.
+differentiable form of :func:`workbench.kernels.ntk.ntk_from_inner_products`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 import jax.scipy.linalg as jax_linalg
 
-from workbench.ntk import NTKConfig, ntk_from_inner_products
+from workbench.kernels.ntk import NTKConfig, ntk_from_inner_products
 
 
 def summary_kernels(targets: jax.Array, summary: jax.Array, config: NTKConfig) -> tuple[jax.Array, jax.Array]:

@@ -39,7 +39,7 @@ def budget_curve_figure(
     selected_percent: float | None = None,
     samplers: Sequence[str] | None = None,
 ) -> go.Figure:
-    """The figure for :func:`workbench.budget_answer.curve_table`'s ``table``.
+    """The figure for :func:`workbench.budget.answer.curve_table`'s ``table``.
 
     Args:
         table: rows (sampler, budget, percent_users, mean, std, seeds, fraction_users,

@@ -75,7 +75,7 @@ def _hover(row: pd.Series, metric: str, split: str) -> str:
 def denoising_figure(
     frame: pd.DataFrame, *, metric: str = "HR@10", split: str = "test", dataset: str | None = None
 ) -> go.Figure:
-    """The figure for a frame of :func:`workbench.denoising.denoising_experiment`.
+    """The figure for a frame of :func:`workbench.denoising.study.denoising_experiment`.
 
     Args:
         frame: tidy rows with at least noise, rate, training, split, metric, value (optionally

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from workbench.figures.colours import sampler_colour
-from workbench.support_study import support_methods_in, support_table
+from workbench.support.study import support_methods_in, support_table
 
 #: Colours of the two support methods (from the same colour-blind-safe palette as the samplers).
 METHOD_COLOURS = {"sample": "#88CCEE", "nystrom": "#CC6677"}

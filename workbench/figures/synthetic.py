@@ -1,5 +1,5 @@
 """Plotly figures of a Distill-CF summary next to the real data (notebook 03; analysis in
-:mod:`workbench.synthetic`). Synthetic users are drawn in ``sampler_colour("distill-cf")``, real
+:mod:`workbench.inspect.summaries`). Synthetic users are drawn in ``sampler_colour("distill-cf")``, real
 users in ``sampler_colour("full")``; every trace's hover text gives exact values."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 
 from workbench.errors import WorkbenchError
 from workbench.figures.colours import sampler_colour
-from workbench.synthetic import PopularityComparison, Projection, TemperatureSweep, UserSizeComparison
+from workbench.inspect.summaries import PopularityComparison, Projection, TemperatureSweep, UserSizeComparison
 
 SYNTHETIC = "distill-cf"
 REAL = "full"
@@ -110,7 +110,7 @@ def popularity_figure(comparison: PopularityComparison, *, item_labels: Sequence
     item coverage of each as bars beside it.
 
     Args:
-        comparison: from :func:`workbench.synthetic.compare_popularity`.
+        comparison: from :func:`workbench.inspect.summaries.compare_popularity`.
         item_labels: (d,) a label per item (title) for the hover text, in the items' own order.
     """
     count = comparison.order.size
@@ -207,7 +207,7 @@ def projection_figure(projection: Projection, *, real_user_ids: Sequence[object]
     """Real and synthetic users on the first two principal components (one point per user).
 
     Args:
-        projection: from :func:`workbench.synthetic.pca_projection`.
+        projection: from :func:`workbench.inspect.summaries.pca_projection`.
         real_user_ids: the original id of every row of the real matrix (indexed by
             ``projection.real_users``) for the hover text; default the row numbers.
     """

@@ -21,8 +21,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from workbench.errors import WorkbenchError
-from workbench.linalg import ALGEBRA_NAMES, AlgebraName, dense_algebra, precision_scope
-from workbench.memory import format_bytes, require_memory
+from workbench.kernels.linalg import ALGEBRA_NAMES, AlgebraName, dense_algebra, precision_scope
+from workbench.kernels.memory import format_bytes, require_memory
 from workbench.models.base import check_score_inputs, check_train_matrix
 from workbench.models.infinite_ae import check_lambdas
 

@@ -19,7 +19,7 @@ Two ways to apply (K + λ̃I)⁻¹, chosen by cost (:func:`workbench.models.infi
   at a time, the last product with the sparse S.
 
 On the CPU the kernel, its factor and its inverse share one n × n buffer, factored and inverted in
-place by :mod:`workbench.blocked_linalg` (both cores, never the multi-threaded LAPACK Cholesky that
+place by :mod:`workbench.kernels.blocked_linalg` (both cores, never the multi-threaded LAPACK Cholesky that
 crashed on some machines); with one λ the kernel itself is overwritten, with several it is kept and
 each λ works on a copy. On a GPU (JAX) the dual route runs on the device at full float32 precision.
 
@@ -39,9 +39,9 @@ from typing import Any, Literal
 import numpy as np
 import scipy.sparse as sp
 
-from workbench.blocked_linalg import cholesky_in_place, inverse_from_cholesky_in_place
+from workbench.kernels.blocked_linalg import cholesky_in_place, inverse_from_cholesky_in_place
 from workbench.errors import WorkbenchError
-from workbench.linalg import (
+from workbench.kernels.linalg import (
     ALGEBRA_NAMES,
     AlgebraName,
     DenseAlgebra,
@@ -50,9 +50,9 @@ from workbench.linalg import (
     prefer_sparse_product,
     precision_scope,
 )
-from workbench.memory import available_device_memory, require_memory
+from workbench.kernels.memory import available_device_memory, require_memory
 from workbench.models.base import check_score_inputs, check_train_matrix
-from workbench.ntk import NTKConfig, ntk_from_inner_products
+from workbench.kernels.ntk import NTKConfig, ntk_from_inner_products
 
 DEFAULT_LAMBDAS: tuple[float, ...] = (1.0, 5.0, 20.0, 50.0, 100.0)
 

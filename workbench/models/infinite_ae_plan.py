@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from workbench.memory import format_bytes
+from workbench.kernels.memory import format_bytes
 
 if TYPE_CHECKING:
     from workbench.models.infinite_ae import InfiniteAE

@@ -32,11 +32,11 @@ import scipy.linalg
 import scipy.sparse as sp
 from tqdm.auto import tqdm
 
-from workbench.blocked_linalg import cholesky_in_place
+from workbench.kernels.blocked_linalg import cholesky_in_place
 from workbench.errors import WorkbenchError
-from workbench.linalg import DenseAlgebra, precision_scope, prefer_sparse_product
+from workbench.kernels.linalg import DenseAlgebra, precision_scope, prefer_sparse_product
 from workbench.models.base import check_score_inputs
-from workbench.ntk import ntk_diagonal, ntk_from_inner_products
+from workbench.kernels.ntk import ntk_diagonal, ntk_from_inner_products
 
 if TYPE_CHECKING:
     from workbench.models.infinite_ae import InfiniteAE

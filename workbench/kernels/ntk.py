@@ -15,7 +15,7 @@ For inputs x, y of dimension d (binary user rows; d = number of items)::
     NTK(x,y) = Θ
 
 The kernel depends on the inputs only through the inner products x·y, x·x and y·y, so it is
-computed in two steps: a Gram matrix (the heavy, BLAS-bound part, see :mod:`workbench.linalg`) and an
+computed in two steps: a Gram matrix (the heavy, BLAS-bound part, see :mod:`workbench.kernels.linalg`) and an
 element-wise map of it (:func:`ntk_from_inner_products`, jit-compiled and fused by XLA).
 """
 
@@ -121,7 +121,7 @@ def ntk(x: jax.Array, y: jax.Array, config: NTKConfig = NTKConfig()) -> jax.Arra
     """NTK(x_i, y_j) for dense rows x (a, d) and y (b, d); returns (a, b) in their dtype.
 
     A direct, single-code-path version (JAX only) for small inputs and tests; ∞-AE on large data
-    goes through :mod:`workbench.linalg` for the Gram matrix, and Distill-CF through
+    goes through :mod:`workbench.kernels.linalg` for the Gram matrix, and Distill-CF through
     :func:`workbench.distill.loss.summary_kernels`.
     """
     x = jnp.asarray(x)

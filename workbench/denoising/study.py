@@ -1,7 +1,7 @@
 """Denoising: ∞-AE on noisy training data, against ∞-AE on a Distill-CF summary of the same noisy data.
 
 Not in the paper's code. For each noise kind and rate, :func:`noisy_dataset` corrupts the training
-matrix with :func:`workbench.noise.add_noise` (``removal``: interactions removed; ``false-positive``:
+matrix with :func:`workbench.denoising.noise.add_noise` (``removal``: interactions removed; ``false-positive``:
 random non-interactions added) and keeps the dataset's validation and test splits clean. Then, on
 that noisy dataset, :func:`denoising_experiment` evaluates
 
@@ -10,14 +10,14 @@ that noisy dataset, :func:`denoising_experiment` evaluates
 
 each with its λ chosen on validation HR@100 and test evaluated once (the paper's protocol,
 :func:`workbench.evaluation.evaluate_model`), exactly as a point of a budget curve is evaluated
-(:func:`workbench.experiments.evaluate_point`). What a model sees of a user when scoring (and what is
+(:func:`workbench.budget.runs.evaluate_point`). What a model sees of a user when scoring (and what is
 masked from its ranking) is the user's *noisy* training row: the noise is in the data the system
 observes, the held-out interactions it is judged on are not noisy. False positives are never drawn
 on a validation or test positive (they would mask it).
 
 The rate-0 setting is the clean data: computed once and reported under every noise kind. One seed
 drives the noise, the distillation and the evaluation, and for one seed a lower rate's noise is a
-subset of a higher rate's (:mod:`workbench.noise`).
+subset of a higher rate's (:mod:`workbench.denoising.noise`).
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from workbench.data import Dataset
 from workbench.distill import DistillConfig
 from workbench.errors import WorkbenchError
 from workbench.evaluation import evaluate_model
-from workbench.experiments import FULL_DATA, make_training_sample, model_for
-from workbench.noise import add_noise, interaction_changes, noise_count, noise_limits
+from workbench.budget.runs import FULL_DATA, make_training_sample, model_for
+from workbench.denoising.noise import add_noise, interaction_changes, noise_count, noise_limits
 from workbench.samplers import Budget, parse_budget
 
 #: Noise kinds: interactions removed, or random non-interactions added as false positives.
@@ -62,7 +62,7 @@ def check_noise(noise: str) -> str:
 
 
 def noise_rates(noise: str, rate: float) -> tuple[float, float]:
-    """(removal_rate, false_positive_rate) of :func:`workbench.noise.add_noise` for one noise setting."""
+    """(removal_rate, false_positive_rate) of :func:`workbench.denoising.noise.add_noise` for one noise setting."""
     check_noise(noise)
     return (rate, 0.0) if noise == "removal" else (0.0, rate)
 
@@ -72,7 +72,7 @@ def noisy_dataset(dataset: Dataset, noise: str, rate: float, seed: int) -> Datas
 
     ``removal``: ``round(rate × nnz)`` training interactions removed (every user keeps at least one);
     ``false-positive``: ``round(rate × nnz)`` random pairs that are in none of train, validation and
-    test added to train. See :func:`workbench.noise.add_noise`. At rate 0 the training matrix is
+    test added to train. See :func:`workbench.denoising.noise.add_noise`. At rate 0 the training matrix is
     unchanged. The returned dataset's ``split_origin`` says what was done.
     """
     removal_rate, false_positive_rate = noise_rates(noise, rate)
@@ -165,7 +165,7 @@ def denoising_experiment(
 
     Raises:
         WorkbenchError: an unknown noise kind or training data, a bad rate or budget, or noise the
-            data cannot take (see :func:`workbench.noise.add_noise`), before any model is fitted.
+            data cannot take (see :func:`workbench.denoising.noise.add_noise`), before any model is fitted.
     """
     noises = _check_names(noises, NOISE_KINDS, "noises")
     training = _check_names(training, TRAINING_DATA, "training")

@@ -1,7 +1,7 @@
 """Read a budget curve: per-sampler means over seeds, relative to full data, and the answer to
 "is more data needed?" as one sentence.
 
-The input is the tidy frame :func:`workbench.experiments.budget_curve` writes (one row per dataset ×
+The input is the tidy frame :func:`workbench.budget.runs.budget_curve` writes (one row per dataset ×
 sampler × budget × seed × model × split × metric). For a metric m, sampler s and budget b::
 
     mean(s, b)     = mean over seeds of m
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import WorkbenchError
-from workbench.experiments import FULL_DATA
+from workbench.budget.runs import FULL_DATA
 from workbench.figures.colours import sampler_label
 from workbench.samplers import parse_budget
 
@@ -64,7 +64,7 @@ def curve_table(
     if "settings" in selected and selected.groupby(["sampler", "budget"])["settings"].nunique().max() > 1:
         raise WorkbenchError(
             "the results mix several Distill-CF configurations at one budget; keep one with "
-            "workbench.experiments.rows_for_configuration(frame, distill_config)"
+            "workbench.budget.runs.rows_for_configuration(frame, distill_config)"
         )
     if selected.empty:
         return pd.DataFrame({column: pd.Series(dtype="float64") for column in CURVE_COLUMNS}).astype(

@@ -3,7 +3,7 @@
 The budget curve (:func:`workbench.figures.budget.budget_curve_figure`) and the answer text update on
 every change; the selected budget is marked on the curve. Points of the grid that the results file
 lacks can be computed with a button (a progress bar shows them; each is saved as soon as it is done,
-through :func:`workbench.experiments.budget_curve`, so the file is the cache).
+through :func:`workbench.budget.runs.budget_curve`, so the file is the cache).
 
 Every piece of logic is a method that works without a browser: setting a widget's ``value`` fires the
 same callbacks as a user would, and ``compute_button.click()`` computes.
@@ -19,11 +19,11 @@ import ipywidgets as widgets
 import pandas as pd
 import plotly.graph_objects as go
 
-from workbench.budget_answer import answer, budget_percent, curve_table, full_data_value, point_sentence
+from workbench.budget.answer import answer, budget_percent, curve_table, full_data_value, point_sentence
 from workbench.data import Dataset, load_dataset
 from workbench.distill import DistillConfig
 from workbench.errors import WorkbenchError
-from workbench.experiments import (
+from workbench.budget.runs import (
     EXPERIMENT_SAMPLERS,
     BudgetCurveConfig,
     budget_curve,

@@ -78,7 +78,7 @@ class ScipyAlgebra:
 
     def gram(self, rows: np.ndarray) -> np.ndarray:
         # ``rows @ rows.T`` is recognised by NumPy and sent to OpenBLAS's threaded syrk (half the flops
-        # of gemm), which segfaulted here for n = 29,858 (see workbench.blocked_linalg); it has run
+        # of gemm), which segfaulted here for n = 29,858 (see workbench.kernels.blocked_linalg); it has run
         # without fault up to 12,000 rows. Above that, a block of rows at a time, through gemm.
         n = rows.shape[0]
         if n <= SYRK_SAFE_ROWS:

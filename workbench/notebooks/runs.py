@@ -10,7 +10,7 @@ integers only). Parameters the package knows by name are also checked against it
 anything runs: ``metric`` must be a metric the evaluation computes, ``seed``/``seeds`` integers from 0 to
 2³²−1, ``model``/``models`` known model names.
 
-A run's results are what the notebook recorded with :func:`workbench.notebook_results.record_results`.
+A run's results are what the notebook recorded with :func:`workbench.notebooks.results.record_results`.
 A notebook that ran to its end may still have failed to answer: :func:`recorded_problems` reads what it
 recorded (a non-empty ``failures`` list, or an ``answer``/``full_value`` that is missing), and
 ``workbench run``/``sweep`` exit non-zero on them.
@@ -48,7 +48,7 @@ import yaml
 
 from workbench.atomic import write_atomic
 from workbench.errors import WorkbenchError
-from workbench.notebook_results import read_recorded_results
+from workbench.notebooks.results import read_recorded_results
 
 
 @dataclass(frozen=True)

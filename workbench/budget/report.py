@@ -11,11 +11,11 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from workbench.budget_answer import BudgetAnswer, answer, curve_table, full_data_value
+from workbench.budget.answer import BudgetAnswer, answer, curve_table, full_data_value
 from workbench.errors import WorkbenchError
 from workbench.figures.budget import budget_curve_figure
 from workbench.figures.colours import sampler_label
-from workbench.report import Section, write_report
+from workbench.notebooks.html import Section, write_report
 
 
 def answer_for(frame: pd.DataFrame, *, dataset: str, metric: str, model: str, share: float = 0.95) -> BudgetAnswer | None:

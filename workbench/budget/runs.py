@@ -151,7 +151,7 @@ def _legacy_message(path: Path, where: str) -> str:
         f"{path}{where}: written before budget-curve rows recorded the fingerprint of the dataset and split they "
         "were made on, so they cannot be checked against the data they are used with; move the file away to "
         "compute them again, or, if you know they were made on this dataset and split, stamp them with "
-        "workbench.experiments.adopt_results(path, dataset)"
+        "workbench.budget.runs.adopt_results(path, dataset)"
     )
 
 
