@@ -116,7 +116,7 @@ def _reference(
     negatives: np.ndarray,
     ks: tuple[int, ...],
 ) -> tuple[dict[str, float], int, int]:
-    """Per-user loops, straight from SPEC.md §4."""
+    """Per-user loops, straight from the formulas of docs/metrics.md."""
     n_users, n_items = scores.shape
     totals: dict[str, float] = {f"{m}@{k}": 0.0 for m in ("HR", "NDCG", "PSP", "Recall") for k in ks}
     pooled_pos: list[float] = []

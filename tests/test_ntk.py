@@ -15,7 +15,8 @@ from workbench.kernels.ntk import NTKConfig, ntk, ntk_from_inner_products
 
 
 def reference_ntk(x: np.ndarray, y: np.ndarray, depth: int, sw2: float, sb2: float) -> np.ndarray:
-    """SPEC §2 written out pair by pair with the math module (slow, independent of workbench.kernels.ntk)."""
+    """The NTK recursion of workbench/kernels/ntk.py's module docstring, written out pair by pair with
+    the math module (slow, independent of workbench.kernels.ntk's code)."""
     d = x.shape[1]
     out = np.empty((len(x), len(y)))
     for i, xi in enumerate(x):

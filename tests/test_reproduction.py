@@ -1,4 +1,4 @@
-"""The paper's numbers, reproduced on the real data with the authors' split (SPEC §5).
+"""The paper's numbers (workbench/reference.py), reproduced on the real data with the authors' split.
 
 Skipped, saying why, when the datasets are not there. The tolerances are the issue's: ∞-AE on ML-1M
 within ±1.0 of each published metric (±0.3 for PSP@10), PopRec within ±1.5, ∞-AE on Amazon

@@ -6,7 +6,7 @@ Resolution order of the data directory (`resolve_data_dir`):
 2. the environment variable `WORKBENCH_DATA`;
 3. the user cache, `pooch.os_cache("workbench")` (e.g. `~/.cache/workbench` on Linux).
 
-Layout inside a data directory: one folder per dataset, as in `shared/data/README.md`
+Layout inside a data directory: one folder per dataset, named as in :mod:`workbench.data.registry`
 (`ml-1m/ratings.dat` or `ml-1m/paper/...`, `ml-100k/u.data`, `ml-10m/ratings.dat` (or the zip's own
 `ml-10M100K/ratings.dat`), `ml-20m/ratings.csv`, `lightgcn-gowalla/train.txt`, ...).
 

@@ -1,4 +1,4 @@
-"""Ranking metrics of the ∞-AE paper (SPEC.md §4), vectorised over batches of users.
+"""Ranking metrics of the ∞-AE paper (docs/metrics.md), vectorised over batches of users.
 
 Per-user metrics (float64 (b,), NaN for users without positives), from a boolean hit matrix:
 
