@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import statistics
 import time
@@ -20,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from distill_setup import add_step_arguments, ml1m_step_inputs
+from machine import describe
 
 HERE = Path(__file__).resolve().parent
 
@@ -64,7 +63,7 @@ def main() -> None:
     payload = {
         "question": f"Distill-CF on ML-1M: seconds per optimiser step, μ = {config.budget}, γ = {config.draws}, all users as targets",
         "date": date.today().isoformat(),
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "device": str(jax.devices()[0].device_kind)},
+        "machine": {**describe(), "device": str(jax.devices()[0].device_kind)},
         "median_step_seconds": statistics.median(times),
         "step_seconds": times,
         "compile_and_first_step_seconds": first,

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from machine import describe
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -53,6 +55,7 @@ def main() -> None:
     payload = {
         "question": "∞-AE on a Distill-CF summary of ML-1M: test metrics",
         "date": date.today().isoformat(),
+        "machine": describe(),
         "settings": {**asdict(config), "seed": args.seed},
         "distill_seconds": distill_seconds,
         "best_step": result.best_step,

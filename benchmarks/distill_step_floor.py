@@ -7,7 +7,8 @@ so that the parts can be compared with the whole step:
 
 - ``step``: one optimiser update, as :func:`workbench.distill.distill.update_step` runs it.
 - ``gumbel_forward`` / ``gumbel_backward``: the multi-Gumbel sum and its custom VJP, which draws the
-  noise again from its keys (SPEC §3 asks for O(μ·d) memory, so the γ draws are not stored).
+  noise again from its keys (the γ draws are not stored: docs/distill_cf.md keeps the sum in O(μ·d)
+  memory).
 - ``loss_value_and_gradient``: the loss and its gradient in the summary.
 - ``noise_pass``: γ·μ·d Gumbel numbers (hash, −log(−log u)) summed, nothing else.
   ``noise_and_exp_pass``: the same plus the softmax numerator exp((Z + g)/τ) of every entry. Every
@@ -32,8 +33,9 @@ What-ifs, measured but not in the package:
 - ``what_if_table_noise_pass``: −log(−log u) read from a 2²³-entry table (32 MiB) made with XLA's
   ``log``: the same noise bit for bit, with no log in the loop.
 - ``what_if_stored_draws_*``: all γ draws kept from the forward pass (γ·μ·d floats, 1.4 GiB here;
-  outside SPEC §3's memory bound) in a donated buffer, so the backward reads them instead of drawing
-  again. Its gradient is compared with the package's, bit for bit and as the largest relative difference.
+  outside the O(μ·d) memory bound of docs/distill_cf.md) in a donated buffer, so the backward reads
+  them instead of drawing again. Its gradient is compared with the package's, bit for bit and as the
+  largest relative difference.
 """
 
 from __future__ import annotations

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,8 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+
+from machine import describe
 
 HERE = Path(__file__).resolve().parent
 
@@ -111,7 +112,7 @@ def main() -> None:
     payload = {
         "question": "∞-AE on ML-1M (paper split): whole λ grid {1,5,20,50,100} + test evaluation",
         "date": date.today().isoformat(),
-        "machine": {"platform": platform.platform(), "processor": platform.processor(), "cpus": os.cpu_count(), "device": device},
+        "machine": {**describe(), "device": device},
         "repeats": args.repeats,
         "summary": summary,
         "runs": runs,

@@ -19,6 +19,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from machine import describe
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -59,6 +61,7 @@ def main() -> None:
     result = {
         "question": "Nyström ∞-AE on Netflix-shaped data on a 2-core CPU: time and peak memory",
         "date": date.today().isoformat(),
+        "machine": describe(),
         "dataset": {"scale": args.scale, "users": dataset.n_users, "items": dataset.n_items,
                     "train_interactions": int(dataset.train.nnz), "split": dataset.split_origin},
         "landmarks": args.landmarks,
