@@ -12,15 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.budget.answer import (
-    CURVE_COLUMNS,
-    BudgetAnswer,
-    answer,
-    budget_percent,
-    curve_table,
-    full_data_value,
-    point_sentence,
-)
+from workbench.budget.answer import BudgetAnswer, answer, point_sentence
+from workbench.budget.curve import CURVE_COLUMNS, budget_percent, curve_table, full_data_value
 from workbench.distill import DistillConfig
 from workbench.errors import WorkbenchError
 from workbench.budget.runs import COLUMN_TYPES, COLUMNS, point_settings

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from conftest import REPOSITORY
-from workbench.budget.answer import answer, curve_table, full_data_value, point_sentence
+from workbench.budget.answer import answer, point_sentence
+from workbench.budget.curve import curve_table, full_data_value
 from workbench.budget.runs import read_results
 from workbench.notebooks.runs import run_notebook
 

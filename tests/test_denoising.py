@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,10 +23,10 @@ from workbench.denoising.study import (
     noisy_dataset,
     summarise_denoising,
 )
-from workbench.distill import SUMMARY_LAMBDAS, DistillConfig
+from workbench.distill import DistillConfig
+from workbench.samplers import SUMMARY_LAMBDAS
 from workbench.errors import WorkbenchError
 from workbench.evaluation import evaluate_model
-from workbench.budget.runs import model_for
 from workbench.models import InfiniteAE
 from workbench.denoising.noise import noise_count
 from workbench.samplers import TrainingSample, parse_budget, run_sampler
@@ -64,11 +66,25 @@ def dataset() -> Dataset:
     return small_dataset()
 
 
-def fake_summary(
-    dataset: Dataset, sampler: str, budget: object, seed: int, *, distill_config: DistillConfig, progress: bool
-) -> TrainingSample:
-    """Stands in for Distill-CF (each real distillation compiles its step: seconds): random real users."""
-    return run_sampler("user-rns", dataset.train, parse_budget(budget), seed)
+def fake_summary(dataset: Dataset, sampler: str, budget: object, seed: int) -> TrainingSample:
+    """Stands in for Distill-CF (each real distillation compiles its step: seconds): random real users,
+    labelled as the sampler's (so that ∞-AE searches its downstream λ grid)."""
+    sample = run_sampler("user-rns", dataset.train, parse_budget(budget), seed)
+    return dataclasses.replace(sample, sampler=sampler).for_dataset(dataset)
+
+
+class RecordingSampler:
+    """A registry entry that records each call and returns :func:`fake_summary`."""
+
+    def __init__(self, name: str, calls: list) -> None:
+        self.name, self.calls = name, calls
+
+    def config_from(self, candidates: tuple) -> object:
+        return candidates[0]
+
+    def __call__(self, dataset: Dataset, budget: object, seed: int, *, config: object, progress: bool) -> TrainingSample:
+        self.calls.append((dataset, self.name, budget, seed, config))
+        return fake_summary(dataset, self.name, budget, seed)
 
 
 @pytest.fixture(scope="module")
@@ -78,12 +94,8 @@ def calls(dataset: Dataset) -> list[tuple[Dataset, str, object, int, DistillConf
 
 @pytest.fixture(scope="module")
 def frame(dataset: Dataset, calls: list) -> pd.DataFrame:
-    def recording(dataset: Dataset, sampler: str, budget: object, seed: int, **options: object) -> TrainingSample:
-        calls.append((dataset, sampler, budget, seed, options["distill_config"]))
-        return fake_summary(dataset, sampler, budget, seed, **options)  # type: ignore[arg-type]
-
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(denoising, "make_training_sample", recording)
+        patch.setattr(denoising, "get_sampler", lambda name: RecordingSampler(name, calls))
         return denoising_experiment(dataset, rates=RATES, budget=8, seed=3, distill_config=TINY_DISTILL, progress=False)
 
 
@@ -150,7 +162,7 @@ def values(frame: pd.DataFrame, noise: str, rate: float, training: str, split: s
 def test_full_rows_are_infinite_ae_evaluated_on_the_noisy_dataset(frame: pd.DataFrame, dataset: Dataset) -> None:
     for noise, rate in (("removal", 0.0), ("removal", 0.3), ("false-positive", 0.3)):
         noisy = noisy_dataset(dataset, noise, rate, seed=3)
-        report = evaluate_model(model_for("infinite-ae", "full"), noisy, seed=3, progress=False)
+        report = evaluate_model(InfiniteAE(), noisy, seed=3, progress=False)
         assert values(frame, noise, rate, "full", "test") == pytest.approx(report.test, rel=1e-9, abs=1e-12)
         assert values(frame, noise, rate, "full", "validation") == pytest.approx(report.validation, rel=1e-9, abs=1e-12)
         chosen = frame[(frame["noise"] == noise) & (frame["rate"] == rate) & (frame["training"] == "full")]["lambda"]
@@ -174,7 +186,7 @@ def test_a_summary_is_made_once_per_distinct_setting_from_the_noisy_data(
 def test_distill_cf_rows_are_infinite_ae_on_the_summary_with_the_summary_grid(frame: pd.DataFrame, dataset: Dataset) -> None:
     for noise in NOISE_KINDS:
         noisy = noisy_dataset(dataset, noise, 0.3, seed=3)
-        sample = fake_summary(noisy, "distill-cf", 8, 3, distill_config=TINY_DISTILL, progress=False)
+        sample = fake_summary(noisy, "distill-cf", 8, 3)
         report = evaluate_model(
             InfiniteAE(lambdas=SUMMARY_LAMBDAS), noisy, seed=3, train=sample.matrix, row_users=sample.row_users,
             progress=False,

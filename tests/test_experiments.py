@@ -15,7 +15,9 @@ from workbench.cli import main
 from workbench.data import load_data_file
 from workbench.distill import DistillConfig
 from workbench.errors import WorkbenchError
-from workbench.budget.runs import BudgetCurveConfig, budget_curve, make_training_sample, summarise_curve
+from workbench.budget.curve import summarise_curve
+from workbench.budget.runs import BudgetCurveConfig, budget_curve
+from workbench.samplers import get_sampler
 
 experiments = importlib.import_module("workbench.budget.runs")
 TINY_DISTILL = DistillConfig(draws=4, steps=4, evaluate_every=2, temperature=1.0)
@@ -33,7 +35,8 @@ def dataset(data_file: Path):
 
 @pytest.mark.parametrize("sampler", ["interaction-rns", "user-rns", "head-user", "distill-cf"])
 def test_every_sampler_through_one_signature(dataset, sampler: str) -> None:
-    sample = make_training_sample(dataset, sampler, "20%", seed=1, distill_config=TINY_DISTILL, progress=False)
+    spec = get_sampler(sampler)
+    sample = spec(dataset, "20%", seed=1, config=spec.config_from((TINY_DISTILL,)), progress=False)
     assert sample.matrix.shape[1] == dataset.n_items and sample.sampler == sampler and sample.seed == 1
     if sampler == "distill-cf":
         assert sample.n_rows == 18 and (sample.row_users == -1).all() and "best_step" in sample.parameters
@@ -42,8 +45,8 @@ def test_every_sampler_through_one_signature(dataset, sampler: str) -> None:
 
 
 def test_unknown_sampler_lists_the_valid_ones(dataset) -> None:
-    with pytest.raises(WorkbenchError, match="user-rns.*distill-cf"):
-        make_training_sample(dataset, "everyone", "2%", seed=0)
+    with pytest.raises(WorkbenchError, match="distill-cf.*user-rns"):
+        get_sampler("everyone")
 
 
 def small_curve() -> BudgetCurveConfig:
@@ -168,7 +171,7 @@ def test_a_foreign_output_file_is_refused_not_overwritten(dataset, tmp_path: Pat
 
 
 def test_negative_seeds_are_refused() -> None:
-    from workbench.budget.runs import parse_seeds
+    from workbench.cli import parse_seeds
 
     with pytest.raises(WorkbenchError, match="≥ 0"):
         parse_seeds("1,-2")

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import pytest
 
 from test_budget_answer import DATASET, FULL, MEANS, METRIC, MODEL, STDS, row, tidy, tidy_frame
-from workbench.budget.answer import curve_table
+from workbench.budget.curve import curve_table
 from workbench.figures.budget import budget_curve_figure
 from workbench.figures.colours import OTHER_COLOUR, SAMPLER_COLOURS, sampler_colour, sampler_label
 

@@ -182,7 +182,7 @@ def test_bad_arguments_are_refused_naming_the_parameter(train: sp.csr_matrix, ar
 
 
 def test_bad_matrices_are_refused(train: sp.csr_matrix) -> None:
-    with pytest.raises(WorkbenchError, match="train: expected a 2-D scipy.sparse"):
+    with pytest.raises(WorkbenchError, match="train: expected a scipy.sparse user × item matrix"):
         add_noise(train.toarray(), removal_rate=0.1, seed=0)
     with pytest.raises(WorkbenchError, match="train: expected a binary"):
         add_noise(train * 2.0, removal_rate=0.1, seed=0)

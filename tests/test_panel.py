@@ -18,7 +18,8 @@ import pytest
 
 from conftest import random_binary_matrix
 from test_budget_answer import DATASET, FULL, MEANS, METRIC, MODEL, curve_rows, tidy, tidy_frame
-from workbench.budget.answer import answer, budget_percent, curve_table, full_data_value, point_sentence
+from workbench.budget.answer import answer, point_sentence
+from workbench.budget.curve import budget_percent, curve_table, full_data_value
 from workbench.data import Dataset, Interactions, build_dataset
 from workbench.distill import DistillConfig
 from workbench.errors import WorkbenchError

@@ -19,7 +19,6 @@ from workbench.models import EASE, InfiniteAE, PopRec
 from workbench.inspect.recommendations import (
     HIT_MARK,
     compare_recommendations,
-    evaluate_and_keep,
     genre_profile,
     item_popularity,
     metrics_table,
@@ -178,21 +177,20 @@ def test_genre_profile_shares() -> None:
         genre_profile({"x": pd.DataFrame({"title": ["A"]})})
 
 
-def test_evaluate_and_keep_returns_the_chosen_fit_without_refitting(data: Dataset) -> None:
+def test_evaluate_model_returns_the_chosen_fit_without_refitting(data: Dataset) -> None:
     model = InfiniteAE(lambdas=(1.0, 20.0, 500.0))
-    kept = evaluate_and_keep(model, data, seed=3)
-    plain = evaluate_model(model, data, seed=3, progress=False)
-    assert kept.report.model == "infinite-ae" and kept.report.hyperparameters == plain.hyperparameters
-    assert kept.report.test == plain.test and len(kept.report.selection) == 3
-    assert dict(kept.fitted.hyperparameters) == dict(kept.report.hyperparameters)
-    chosen = InfiniteAE(lambdas=(kept.report.hyperparameters["lambda"],))
+    kept = evaluate_model(model, data, seed=3, progress=False)
+    assert kept.model == "infinite-ae" and len(kept.selection) == 3
+    assert dict(kept.fitted.hyperparameters) == dict(kept.hyperparameters)
+    assert "fitted" not in kept.to_json() and "fitted" not in repr(kept)
+    chosen = InfiniteAE(lambdas=(kept.hyperparameters["lambda"],))
     refit = next(chosen.fit_grid(data.train, seed=3))
     users = np.arange(5)
     context = data.context("test")[users]
     np.testing.assert_allclose(kept.fitted.score(users, context), refit.score(users, context), rtol=1e-5, atol=1e-6)
-    popular = evaluate_and_keep(PopRec(), data)
-    assert popular.report.model == "poprec" and popular.report.hyperparameters == {}
-    assert dict(evaluate_and_keep(EASE(lambdas=(5.0, 50.0)), data).fitted.hyperparameters)["lambda"] in (5.0, 50.0)
+    popular = evaluate_model(PopRec(), data, progress=False)
+    assert popular.model == "poprec" and popular.hyperparameters == {} and popular.fitted is not None
+    assert dict(evaluate_model(EASE(lambdas=(5.0, 50.0)), data, progress=False).fitted.hyperparameters)["lambda"] in (5.0, 50.0)
 
 
 def report(model: str, dataset: str = "ml-1m", lam: float | None = 5.0) -> ModelReport:

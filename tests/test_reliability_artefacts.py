@@ -25,15 +25,10 @@ from test_cli import write_interactions
 from workbench.cli import main
 from workbench.data import load_data_file
 from workbench.errors import WorkbenchError
-from workbench.budget.runs import (
-    BudgetCurveConfig,
-    budget_curve,
-    make_training_sample,
-    parse_seeds,
-    read_results,
-    summarise_curve,
-)
-from workbench.samplers import load_sample
+from workbench.budget.curve import summarise_curve
+from workbench.budget.runs import BudgetCurveConfig, budget_curve, read_results
+from workbench.cli import parse_seeds
+from workbench.samplers import get_sampler, load_sample
 
 TINY = dict(samplers=("user-rns", "head-user"), budgets=("20%", "100%"), models=("poprec",), seeds=(1, 2))
 POINT = ["dataset", "sampler", "budget", "seed", "model", "settings"]
@@ -84,7 +79,7 @@ def test_a_summary_of_another_dataset_with_as_many_items_is_refused(tmp_path: Pa
     first = load_data_file(write_interactions(tmp_path / "first.csv", n_users=70, n_items=40, seed=3))
     second = load_data_file(write_interactions(tmp_path / "second.csv", n_users=70, n_items=40, seed=4))
     assert first.n_items == second.n_items
-    path = make_training_sample(first, "head-user", "30%", seed=0).save(tmp_path / "head.npz")
+    path = get_sampler("head-user")(first, "30%", seed=0).save(tmp_path / "head.npz")
     assert load_sample(path, dataset=first).n_rows == 21
     with pytest.raises(WorkbenchError, match=r"head\.npz was made on first .* but the dataset here is second"):
         load_sample(path, dataset=second)
@@ -378,7 +373,7 @@ def test_seeds_beyond_32_bits_are_refused_where_parsed(data_file: Path, tmp_path
                                                  (-5, "row_users holds -5, expected -1")])
 def test_row_users_out_of_range_are_refused_at_load(dataset, data_file: Path, tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str], value: int, expected: str) -> None:
-    path = make_training_sample(dataset, "user-rns", "20%", seed=0).save(tmp_path / "s.npz")
+    path = get_sampler("user-rns")(dataset, "20%", seed=0).save(tmp_path / "s.npz")
     with np.load(path) as archive:
         arrays = dict(archive)
     arrays["row_users"] = arrays["row_users"].copy()

@@ -1,6 +1,6 @@
 """Self-contained HTML reports (workbench.notebooks.html) and the data-budget report (workbench.budget.report):
 plotly.js embedded once so the file opens offline, escaped text, tables, atomic writes; the report's
-answer sentence is :func:`answer_for`'s."""
+answer sentence is :meth:`BudgetCurve.answer`'s."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import plotly.graph_objects as go
 import pytest
 
 from test_budget_answer import DATASET, FULL, MEANS, METRIC, MODEL, tidy, tidy_frame
-from workbench.budget.answer import answer, curve_table, full_data_value
-from workbench.budget.report import answer_for, curve_means, write_budget_report
+from workbench.budget.answer import answer
+from workbench.budget.curve import BudgetCurve, curve_table, full_data_value
+from workbench.budget.report import write_budget_report
 from workbench.errors import WorkbenchError
 from workbench.notebooks.html import Section, report_html, write_report
 
@@ -175,8 +176,8 @@ def budget_document(frame: pd.DataFrame, tmp_path_factory: pytest.TempPathFactor
     return path.read_text(encoding="utf-8")
 
 
-def test_budget_report_answer_is_answer_for(frame: pd.DataFrame, budget_document: str) -> None:
-    expected = answer_for(frame, dataset=DATASET, metric=METRIC, model=MODEL)
+def test_budget_report_answer_is_the_curves_answer(frame: pd.DataFrame, budget_document: str) -> None:
+    expected = BudgetCurve.from_results(frame, dataset=DATASET, metric=METRIC, model=MODEL).answer()
     assert expected is not None and expected.sampler == "distill-cf" and expected.reached_at == 2.0
     assert answer_paragraph(budget_document) == html.escape(expected.sentence)
     assert expected.sentence == answer(
@@ -191,7 +192,7 @@ def test_budget_report_has_a_section_per_model_with_its_answer_figure_and_table(
     assert document.index("<h2>infinite-ae: HR@10 against the data budget</h2>") < document.index(
         "<h2>ease: HR@10 against the data budget</h2>"
     ) < document.index("<h2>How this was made</h2>")
-    ease = answer_for(frame, dataset=DATASET, metric=METRIC, model="ease")
+    ease = BudgetCurve.from_results(frame, dataset=DATASET, metric=METRIC, model="ease").answer()
     assert ease is not None and f"<p>{html.escape(ease.sentence)}</p>" in document
     assert document.count("Plotly.newPlot(") == 2 and document.count(PLOTLY_BUNDLE) == 1
     assert script_sources(document) == []
@@ -212,7 +213,7 @@ def test_budget_report_headline_comes_from_the_first_model_with_an_answer(frame:
     path = write_budget_report(tmp_path / "r.html", frame, dataset=DATASET, metric=METRIC, models=["poprec", "ease"])
     document = path.read_text(encoding="utf-8")
     assert "<p>No full-data point yet: add the 100% budget.</p>" in document
-    assert answer_paragraph(document) == html.escape(answer_for(frame, dataset=DATASET, metric=METRIC, model="ease").sentence)
+    assert answer_paragraph(document) == html.escape(BudgetCurve.from_results(frame, dataset=DATASET, metric=METRIC, model="ease").answer().sentence)
     assert "How this was made" not in document
 
 
@@ -233,51 +234,51 @@ def test_budget_report_needs_a_model_and_an_html_path(frame: pd.DataFrame, tmp_p
 
 def test_answer_for_without_distill_picks_the_sampler_that_reaches_first(frame: pd.DataFrame) -> None:
     no_distill = frame[frame["sampler"] != "distill-cf"]
-    result = answer_for(no_distill, dataset=DATASET, metric=METRIC, model=MODEL)
+    result = BudgetCurve.from_results(no_distill, dataset=DATASET, metric=METRIC, model=MODEL).answer()
     assert result.sampler == "user-rns" and result.reached_at == 50.0  # head-user never reaches 95 %
     # share 0.3: user-rns reaches it at 1 % (50 %), head-user at 50 % (40 %): the smaller budget wins
-    result = answer_for(no_distill, dataset=DATASET, metric=METRIC, model=MODEL, share=0.3)
+    result = BudgetCurve.from_results(no_distill, dataset=DATASET, metric=METRIC, model=MODEL).answer(0.3)
     assert result.sampler == "user-rns" and result.reached_at == 1.0
 
 
 def test_answer_for_when_no_sampler_reaches_picks_the_best_relative(frame: pd.DataFrame) -> None:
     no_distill = frame[frame["sampler"] != "distill-cf"]
-    result = answer_for(no_distill, dataset=DATASET, metric=METRIC, model=MODEL, share=0.99)
+    result = BudgetCurve.from_results(no_distill, dataset=DATASET, metric=METRIC, model=MODEL).answer(0.99)
     assert result.sampler == "user-rns" and result.reached_at is None and result.best_relative == pytest.approx(0.95)
     only_head = no_distill[no_distill["sampler"] != "user-rns"]
-    assert answer_for(only_head, dataset=DATASET, metric=METRIC, model=MODEL).sampler == "head-user"
+    assert BudgetCurve.from_results(only_head, dataset=DATASET, metric=METRIC, model=MODEL).answer().sampler == "head-user"
 
 
 def test_answer_for_prefers_distill_cf_even_when_another_sampler_reaches_earlier(frame: pd.DataFrame) -> None:
-    result = answer_for(frame, dataset=DATASET, metric=METRIC, model=MODEL, share=0.5)
+    result = BudgetCurve.from_results(frame, dataset=DATASET, metric=METRIC, model=MODEL).answer(0.5)
     assert result.sampler == "distill-cf" and result.reached_at == 1.0
 
 
 def test_answer_for_is_none_without_full_data_or_points(frame: pd.DataFrame) -> None:
-    assert answer_for(frame[frame["sampler"] != "full"], dataset=DATASET, metric=METRIC, model=MODEL) is None
-    assert answer_for(frame[frame["sampler"] == "full"], dataset=DATASET, metric=METRIC, model=MODEL) is None
-    assert answer_for(frame, dataset=DATASET, metric="AUC", model=MODEL) is None
-    assert answer_for(tidy([]), dataset=DATASET, metric=METRIC, model=MODEL) is None
+    assert BudgetCurve.from_results(frame[frame["sampler"] != "full"], dataset=DATASET, metric=METRIC, model=MODEL).answer() is None
+    assert BudgetCurve.from_results(frame[frame["sampler"] == "full"], dataset=DATASET, metric=METRIC, model=MODEL).answer() is None
+    assert BudgetCurve.from_results(frame, dataset=DATASET, metric="AUC", model=MODEL).answer() is None
+    assert BudgetCurve.from_results(tidy([]), dataset=DATASET, metric=METRIC, model=MODEL).answer() is None
 
 
 def test_curve_means_values(frame: pd.DataFrame) -> None:
-    means = curve_means(frame, dataset=DATASET, metric=METRIC, model=MODEL)
+    means = BudgetCurve.from_results(frame, dataset=DATASET, metric=METRIC, model=MODEL).means()
     assert set(means) == {*MEANS, "full"}
     for sampler, budgets in MEANS.items():
         assert means[sampler] == pytest.approx(budgets)
     assert means["full"] == {"100%": pytest.approx(FULL)}
-    ndcg = curve_means(frame, dataset=DATASET, metric="NDCG@10", model=MODEL)
+    ndcg = BudgetCurve.from_results(frame, dataset=DATASET, metric="NDCG@10", model=MODEL).means()
     assert ndcg["user-rns"] == pytest.approx({"1%": 10.0, "10%": 15.0, "50%": 19.0})
     assert ndcg["full"] == {"100%": pytest.approx(20.0)}
     assert all(isinstance(value, float) for budgets in means.values() for value in budgets.values())
 
 
 def test_curve_means_without_full_data_and_empty(frame: pd.DataFrame) -> None:
-    means = curve_means(frame[frame["sampler"] != "full"], dataset=DATASET, metric=METRIC, model=MODEL)
+    means = BudgetCurve.from_results(frame[frame["sampler"] != "full"], dataset=DATASET, metric=METRIC, model=MODEL).means()
     assert "full" not in means and means["distill-cf"] == pytest.approx(MEANS["distill-cf"])
-    assert curve_means(tidy([]), dataset=DATASET, metric=METRIC, model=MODEL) == {}
+    assert BudgetCurve.from_results(tidy([]), dataset=DATASET, metric=METRIC, model=MODEL).means() == {}
     assert full_data_value(frame, dataset="other", metric=METRIC, model=MODEL) == pytest.approx(FULL + 500)
-    assert curve_means(frame, dataset="other", metric=METRIC, model=MODEL)["full"] == {"100%": pytest.approx(FULL + 500)}
+    assert BudgetCurve.from_results(frame, dataset="other", metric=METRIC, model=MODEL).means()["full"] == {"100%": pytest.approx(FULL + 500)}
 
 
 def test_report_figures_are_exported_as_png_next_to_the_report(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from collections.abc import Callable
 
 import numpy as np
@@ -148,7 +150,7 @@ def test_users_without_interactions_are_never_chosen(train: sp.csr_matrix) -> No
             sampler(holes, parse_budget(148), 0)
 
 
-@pytest.mark.parametrize("name", SAMPLER_NAMES)
+@pytest.mark.parametrize("name", [name for name in SAMPLER_NAMES if SAMPLERS[name].matrix_sampler is not None])
 def test_a_budget_above_the_dataset_is_refused(train: sp.csr_matrix, name: str) -> None:
     with pytest.raises(WorkbenchError, match="budget: 151 users is more than the 150 users"):
         run_sampler(name, train, 151, 0, **(FAST_SVP if name == "svp-cf-user" else {}))
@@ -159,7 +161,7 @@ def test_bad_arguments_are_refused(train: sp.csr_matrix) -> None:
         sample_user_rns(train.toarray(), parse_budget(3), 0)  # type: ignore[arg-type]
     with pytest.raises(WorkbenchError, match="train: expected a non-empty"):
         sample_user_rns(sp.csr_matrix((3, 4), dtype=np.float32), parse_budget(1), 0)
-    with pytest.raises(WorkbenchError, match="seed: expected a non-negative integer"):
+    with pytest.raises(WorkbenchError, match="seed: expected an integer from 0 to"):
         sample_user_rns(train, parse_budget(3), -1)
     with pytest.raises(WorkbenchError, match="budget: expected a Budget"):
         sample_interaction_rns(train, "2%", 0)  # type: ignore[arg-type]
@@ -245,13 +247,56 @@ def test_the_proxy_learns() -> None:
 
 
 def test_registry_names_and_lookup() -> None:
-    assert SAMPLER_NAMES == ("interaction-rns", "user-rns", "head-user", "svp-cf-user")
-    assert get_sampler("user-rns") is sample_user_rns and SAMPLERS["head-user"] is sample_head_user
+    assert SAMPLER_NAMES == ("distill-cf", "user-rns", "interaction-rns", "head-user", "svp-cf-user")
+    assert get_sampler("user-rns").matrix_sampler is sample_user_rns and SAMPLERS["head-user"].matrix_sampler is sample_head_user
     with pytest.raises(WorkbenchError) as caught:
         get_sampler("random")
     for name in SAMPLER_NAMES:
         assert name in str(caught.value)
     assert "'random'" in str(caught.value)
+
+
+def test_every_spec_has_a_label_a_distinct_colour_and_one_headline() -> None:
+    specs = list(SAMPLERS.values())
+    assert all(spec.label and spec.colour.startswith("#") for spec in specs)
+    assert len({spec.colour for spec in specs}) == len(specs)
+    assert [spec.name for spec in specs if spec.headline] == ["distill-cf"]
+    distill = SAMPLERS["distill-cf"]
+    assert distill.synthetic and distill.downstream_lambdas and min(distill.downstream_lambdas) < 1e-3
+    assert all(spec.downstream_lambdas is None and not spec.synthetic for spec in specs if spec is not distill)
+
+
+def test_a_spec_is_called_with_a_dataset_and_marks_the_sample_with_it(train: sp.csr_matrix) -> None:
+    from workbench.data import Dataset
+    from workbench.provenance import dataset_fingerprint
+
+    empty = sp.csr_matrix(train.shape, dtype=np.float32)
+    dataset = Dataset(name="toy", train=train, validation=empty, test=empty, user_ids=np.arange(train.shape[0]),
+                      item_ids=np.arange(train.shape[1]), source="generated", split_origin="generated")
+    sample = get_sampler("user-rns")(dataset, "10%", 0)
+    assert sample.provenance == dataset_fingerprint(dataset)
+    assert _same(sample, sample_user_rns(train, parse_budget("10%"), 0))
+    with pytest.raises(WorkbenchError, match="user-rns: takes no settings object"):
+        get_sampler("user-rns")(dataset, "10%", 0, config=object())
+    with pytest.raises(WorkbenchError, match="distill-cf: config must be a DistillConfig"):
+        get_sampler("distill-cf")(dataset, "10%", 0, config=object())
+    with pytest.raises(WorkbenchError, match="distill-cf: needs a whole dataset"):
+        run_sampler("distill-cf", train, "10%", 0)
+
+
+def test_settings_are_the_config_without_its_budget() -> None:
+    from workbench.distill import DistillConfig
+
+    assert get_sampler("user-rns").settings((DistillConfig(),)) == ""
+    text = get_sampler("distill-cf").settings((DistillConfig(steps=7),))
+    assert '"steps": 7' in text and '"budget"' not in text
+    assert get_sampler("distill-cf").settings(()) == get_sampler("distill-cf").settings((DistillConfig(),))
+
+
+def test_no_module_outside_the_registry_names_a_sampler_in_a_string() -> None:
+    package = Path(__file__).resolve().parents[1] / "workbench"
+    naming = [str(path.relative_to(package)) for path in package.rglob("*.py") if '"distill-cf"' in path.read_text(encoding="utf-8")]
+    assert naming == ["samplers/registry.py"]
 
 
 def test_run_sampler_parses_the_budget_and_checks_options(train: sp.csr_matrix) -> None:

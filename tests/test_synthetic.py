@@ -276,8 +276,8 @@ def test_distill_returns_the_logits_its_summary_was_drawn_from(generated, seed: 
         (lambda: synthetic.compare_user_sizes(np.full((2, 4), np.nan), SUMMARY), "real: expected finite"),
         (lambda: synthetic.compare_user_sizes(np.zeros((0, 4)), SUMMARY), "real: expected a non-empty"),
         (lambda: synthetic.item_popularity(np.array([1.0, 0.0])), "matrix: expected a non-empty 2-D"),
-        (lambda: synthetic.nearest_real_users(REAL, SUMMARY, k=0), "k: expected a positive integer"),
-        (lambda: synthetic.top_items(SUMMARY, k=1.5), "k: expected a positive integer"),
+        (lambda: synthetic.nearest_real_users(REAL, SUMMARY, k=0), "k: expected an integer >= 1"),
+        (lambda: synthetic.top_items(SUMMARY, k=1.5), "k: expected an integer >= 1"),
         (lambda: synthetic.pca_projection(REAL, SUMMARY, max_real_users=0), "max_real_users"),
         (lambda: synthetic.pca_projection(REAL, SUMMARY, seed=-1), "seed"),
         (lambda: synthetic.sample_rows(10, 3, seed=1.5), "seed"),
@@ -298,7 +298,7 @@ def test_bad_input_is_refused_naming_the_parameter(call, expected: str) -> None:
 
 def test_synthetic_user_table_refuses_bad_counts(generated) -> None:
     summary = np.full((2, generated.n_items), 0.01)
-    with pytest.raises(WorkbenchError, match="items: expected a positive integer"):
+    with pytest.raises(WorkbenchError, match="items: expected an integer >= 1"):
         synthetic.synthetic_user_table(generated, summary, items=0)
-    with pytest.raises(WorkbenchError, match="neighbours: expected a positive integer"):
+    with pytest.raises(WorkbenchError, match="neighbours: expected an integer >= 1"):
         synthetic.synthetic_user_table(generated, summary, neighbours=-1)

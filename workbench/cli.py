@@ -15,11 +15,31 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+import dataclasses
 from typing import Any
 
 from workbench.errors import WorkbenchError
+from workbench.validation import check_seed
 
 METRICS_SHOWN = ("HR@10", "HR@100", "NDCG@10", "NDCG@100", "PSP@10", "PSP@100", "AUC")
+
+
+def parse_list(text: str, parameter: str) -> tuple[str, ...]:
+    values = tuple(part.strip() for part in text.split(",") if part.strip())
+    if not values:
+        raise WorkbenchError(f"{parameter}: expected a comma-separated list, got {text!r}")
+    return values
+
+
+def parse_seeds(text: str) -> tuple[int, ...]:
+    """Comma-separated seeds, each an integer from 0 to 2**32 - 1 (``--seeds``)."""
+    try:
+        seeds = tuple(int(part) for part in parse_list(text, "--seeds"))
+    except ValueError:
+        raise WorkbenchError(f"--seeds: expected comma-separated integers such as 1,2,3, got {text!r}") from None
+    if min(seeds) < 0:
+        raise WorkbenchError(f"--seeds: seeds must be ≥ 0, got {min(seeds)}")
+    return tuple(check_seed(seed, "--seeds") for seed in seeds)
 
 
 def _float_list(text: str) -> tuple[float, ...]:
@@ -34,7 +54,7 @@ def _float_list(text: str) -> tuple[float, ...]:
 
 def _seed(text: str) -> int:
     """A seed: an integer from 0 to 2**32 - 1 (what numpy's generators take)."""
-    from workbench.validation import MAX_SEED, check_seed
+    from workbench.validation import MAX_SEED
 
     try:
         return check_seed(int(text), "--seed")
@@ -92,7 +112,10 @@ def _bytes(text: str) -> int:
 
 
 def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dataset", default="ml-1m", help="dataset name (see `workbench datasets`); default ml-1m")
+    parser.add_argument(
+        "--dataset", default="ml-1m",
+        help="dataset name (see `workbench datasets`) or a path to your own CSV/TSV/parquet; default ml-1m",
+    )
     parser.add_argument("--data-file", type=Path, help="your own CSV/TSV/parquet of user,item[,rating] instead of --dataset")
     parser.add_argument("--data-dir", type=Path, help="folder with the datasets (default: $WORKBENCH_DATA, then a user cache)")
     parser.add_argument("--seed", type=_seed, default=0, help="seed for the split (where the dataset has none), AUC negatives and user support")
@@ -148,6 +171,7 @@ def _distill_config(args: argparse.Namespace) -> Any:
 
 def build_parser() -> argparse.ArgumentParser:
     from workbench.models import MODEL_NAMES
+    from workbench.samplers import SAMPLER_NAMES
 
     parser = argparse.ArgumentParser(prog="workbench", description="Data-centric recommendation research: ∞-AE, EASE, PopRec.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -174,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sample = commands.add_parser("sample", help="draw a data-budget sample of the training users or interactions")
     _add_data_arguments(sample)
-    sample.add_argument("--sampler", required=True, help="interaction-rns, user-rns, head-user, svp-cf-user or distill-cf")
+    sample.add_argument("--sampler", required=True, help=f"one of: {', '.join(SAMPLER_NAMES)}")
     sample.add_argument("--budget", required=True, help="users (500) or a fraction of users (2%%)")
     sample.add_argument("--output", type=Path, required=True, help="the sample (.npz)")
 
@@ -263,11 +287,11 @@ def _model_options(args: argparse.Namespace, model: str) -> dict[str, Any]:
 
 
 def _load(args: argparse.Namespace) -> Any:
-    from workbench.data import load_data_file, load_dataset
+    from workbench.data import load_data_file, open_dataset
 
     if args.data_file is not None:
         return load_data_file(args.data_file, seed=args.seed)
-    return load_dataset(args.dataset, data_dir=args.data_dir, seed=args.seed)
+    return open_dataset(args.dataset, data_dir=args.data_dir, seed=args.seed, parameter="--dataset")
 
 
 def format_report(report: Any) -> str:
@@ -374,41 +398,38 @@ def _run_models(args: argparse.Namespace, models: Sequence[str], skipped: list[s
     """Evaluate each model; with ``skipped`` given, a model that does not fit in memory is skipped
     (its refusal appended there) instead of ending the command."""
     from workbench.errors import MemoryBudgetError
-    from workbench.evaluation import config_for, evaluate_model
+    from workbench.evaluation import config_for, evaluate_on_sample
     from workbench.models import make_model
 
-    model_objects = [make_model(name, **_model_options(args, name)) for name in models]  # validate all first
+    options = {name: _model_options(args, name) for name in models}
+    for name in models:  # every model's options checked before any data is loaded
+        make_model(name, **options[name])
     dataset = _load(args)
     print(dataset)
     print()
-    train = row_users = sample = None
+    sample = None
     if getattr(args, "train_on", None) is not None:
         from workbench.samplers import load_sample
 
-        from workbench.budget.runs import model_for
-
         sample = load_sample(args.train_on, dataset=dataset)  # refused if made on another dataset or split
-        train, row_users = sample.matrix, sample.row_users
-        model_objects = [model_for(model.name, sample.sampler, **_model_options(args, model.name)) for model in model_objects]
         print(f"training on {args.train_on}: {sample.sampler} at {sample.budget} (seed {sample.seed}), "
               f"{sample.n_rows:,} rows, {100 * sample.fraction_users:.2f} % of users")
     args.provenance = _provenance(dataset, sample)  # stored with the results (--output)
     reports = []
-    for model in model_objects:
+    for name in models:
         try:
-            report = evaluate_model(
-                model, dataset, seed=args.seed, config=config_for(dataset), train=train, row_users=row_users,
-                progress=not args.no_progress,
+            report = evaluate_on_sample(
+                name, dataset, sample, seed=args.seed, config=config_for(dataset), progress=not args.no_progress, **options[name],
             )
         except MemoryBudgetError as error:
             if skipped is None:
                 raise
-            skipped.append(f"{model.name}: skipped, it does not fit: {error}")
+            skipped.append(f"{name}: skipped, it does not fit: {error}")
             print(skipped[-1] + "\n")
             continue
         print(format_report(report))
         print()
-        reports.append(report)
+        reports.append(dataclasses.replace(report, fitted=None))  # let each model's memory go before the next
     return reports
 
 
@@ -480,12 +501,12 @@ def summary_table(reports: Sequence[Any]) -> str:
 
 
 def command_distill(args: argparse.Namespace) -> int:
-    from workbench.budget.runs import make_training_sample
+    from workbench.samplers import DISTILL_CF, get_sampler
 
     config = _distill_config(args)
     check_output_path(args.output)
     dataset = _load(args)
-    sample = make_training_sample(dataset, "distill-cf", args.budget, args.seed, distill_config=config, progress=not args.no_progress)
+    sample = get_sampler(DISTILL_CF)(dataset, args.budget, args.seed, config=config, progress=not args.no_progress)
     path = _save_sample(sample, args.output)
     parameters = sample.parameters
     print(f"Distill-CF: {sample.n_rows} synthetic users ({100 * sample.fraction_users:.2f} % of {dataset.n_users:,}); "
@@ -496,11 +517,12 @@ def command_distill(args: argparse.Namespace) -> int:
 
 
 def command_sample(args: argparse.Namespace) -> int:
-    from workbench.budget.runs import make_training_sample
+    from workbench.samplers import check_sampler, get_sampler
 
     check_output_path(args.output)
+    spec = get_sampler(check_sampler(args.sampler, "--sampler"))
     dataset = _load(args)
-    sample = make_training_sample(dataset, args.sampler, args.budget, args.seed)
+    sample = spec(dataset, args.budget, args.seed, progress=True)
     path = _save_sample(sample, args.output)
     print(f"{sample.sampler} at {sample.budget}: {sample.n_rows:,} rows, {100 * sample.fraction_users:.2f} % of users, "
           f"{100 * sample.fraction_interactions:.2f} % of interactions; written to {path}")
@@ -515,7 +537,8 @@ def _save_sample(sample: Any, path: Path) -> Path:
 
 
 def command_budget_curve(args: argparse.Namespace) -> int:
-    from workbench.budget.runs import BudgetCurveConfig, budget_curve, parse_list, parse_seeds, summarise_curve
+    from workbench.budget.curve import summarise_curve
+    from workbench.budget.runs import BudgetCurveConfig, budget_curve
 
     config = BudgetCurveConfig(
         samplers=parse_list(args.samplers, "--samplers"), budgets=parse_list(args.budgets, "--budgets"),
@@ -653,6 +676,22 @@ def command_sweep(args: argparse.Namespace) -> int:
     return 1 if counts["failed"] else 0
 
 
+#: The flag of each library parameter that the commands set, for error messages.
+FLAGS: dict[str, str] = {
+    "output": "--output", "grid": "--grid", "jobs": "--jobs", "seeds": "--seeds", "seed": "--seed",
+    "samplers": "--samplers", "budgets": "--budgets", "models": "--models", "dataset": "--dataset",
+}
+
+
+def cli_message(error: WorkbenchError) -> str:
+    """``error``'s message with the library parameter it names written as this CLI's flag."""
+    message = str(error)
+    flag = FLAGS.get(error.parameter or "")
+    if flag is not None and message.startswith(error.parameter):
+        return flag + message[len(error.parameter):]
+    return message
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -671,7 +710,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handlers[args.command](args)
     except WorkbenchError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {cli_message(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

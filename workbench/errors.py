@@ -6,8 +6,14 @@ from __future__ import annotations
 class WorkbenchError(ValueError):
     """Bad input: a file, a line, a parameter or a size that the user can change.
 
-    The message names what was wrong and what was expected.
+    The message names what was wrong and what was expected. When it is about one parameter of a
+    library function, the message starts with that parameter's name and ``parameter`` holds it, so
+    that the CLI can say its own flag instead (``output`` → ``--output``).
     """
+
+    def __init__(self, message: str, *, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter
 
 
 class DataNotFoundError(WorkbenchError, FileNotFoundError):

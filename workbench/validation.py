@@ -6,7 +6,11 @@ expected and what was given), never deep inside numpy with a raw ValueError or O
 
 from __future__ import annotations
 
+import math
 import numbers
+
+import numpy as np
+import scipy.sparse as sp
 
 from workbench.errors import WorkbenchError
 
@@ -22,3 +26,58 @@ def check_seed(value: object, parameter: str = "seed") -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= int(value) <= MAX_SEED:
         raise WorkbenchError(f"{parameter}: expected an integer from 0 to {MAX_SEED}, got {value!r}")
     return int(value)
+
+
+def check_positive_int(name: str, value: object, minimum: int = 1) -> int:
+    """``value`` as an int ≥ ``minimum``; WorkbenchError naming ``name`` otherwise (bools refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise WorkbenchError(f"{name}: expected an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_positive_float(name: str, value: object, allow_zero: bool = False) -> float:
+    """``value`` as a finite float > 0 (≥ 0 with ``allow_zero``); WorkbenchError naming ``name`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise WorkbenchError(f"{name}: expected a finite number, got {value!r}")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise WorkbenchError(f"{name}: expected a number {'>=' if allow_zero else '>'} 0, got {value!r}")
+    return float(value)
+
+
+def check_lambdas(lambdas: tuple[float, ...], parameter: str = "lambdas") -> tuple[float, ...]:
+    """A λ grid as floats; refuses an empty grid or a λ that is not a finite number > 0."""
+    if len(lambdas) == 0:
+        raise WorkbenchError(f"{parameter}: the λ grid is empty; give at least one λ > 0")
+    for value in lambdas:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
+            raise WorkbenchError(f"{parameter}: every λ must be a finite number > 0, got {value!r}")
+    return tuple(float(value) for value in lambdas)
+
+
+def check_user_item_matrix(
+    matrix: object, parameter: str, *, dtype: type | None = None, copy: bool = False, non_negative: bool = False,
+    non_empty: bool = False,
+) -> sp.csr_matrix:
+    """``matrix`` as a canonical 2-D CSR user × item matrix (sorted indices, duplicates summed, no stored zeros).
+
+    Refuses (WorkbenchError naming ``parameter``) what is not a scipy.sparse 2-D matrix, has a
+    non-finite entry, a negative one (``non_negative``) or no entry at all (``non_empty``). Copies when
+    ``copy`` or when a conversion is needed; never changes the caller's arrays.
+    """
+    if not sp.issparse(matrix):
+        raise WorkbenchError(f"{parameter}: expected a scipy.sparse user × item matrix, got {type(matrix).__name__}")
+    if matrix.ndim != 2:
+        raise WorkbenchError(f"{parameter}: expected a 2-D user × item matrix, got shape {matrix.shape}")
+    csr = sp.csr_matrix(matrix, dtype=dtype, copy=copy)
+    if not csr.has_canonical_format or (csr.nnz and not np.all(csr.data)):
+        if not copy:  # a conversion may share the caller's arrays: never change them in place
+            csr = csr.copy()
+        csr.sum_duplicates()
+        csr.eliminate_zeros()
+    if non_empty and (csr.shape[0] == 0 or csr.shape[1] == 0 or csr.nnz == 0):
+        raise WorkbenchError(f"{parameter}: expected a non-empty user × item matrix, got shape {csr.shape}, {csr.nnz} interactions")
+    if csr.nnz and not np.all(np.isfinite(csr.data)):
+        raise WorkbenchError(f"{parameter}: expected finite values, found NaN or infinity")
+    if non_negative and csr.nnz and (csr.data < 0).any():
+        raise WorkbenchError(f"{parameter}: expected non-negative interaction values")
+    return csr

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from helpers import check_offline_report
 
-from workbench.budget.report import answer_for, write_budget_report
+from workbench.budget.curve import BudgetCurve
+from workbench.budget.report import write_budget_report
 from workbench.distill import DistillConfig
 from workbench.budget.runs import read_results, rows_for_configuration
 
@@ -27,7 +28,7 @@ def test_budget_report_renders_offline(page, tmp_path, screenshots):
     )
     figures = check_offline_report(page, report, expected_figures=1)
     assert figures[0]["data"] >= 8  # an absolute and a relative trace per sampler, at least
-    expected = answer_for(frame, dataset="ml-1m", metric="HR@10", model="infinite-ae")
+    expected = BudgetCurve.from_results(frame, dataset="ml-1m", metric="HR@10", model="infinite-ae").answer()
     assert page.locator("p.answer").inner_text().strip() == expected.sentence
     screenshots(page, "report")
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from helpers import open_notebook, run_all_cells
 
-from workbench.budget.answer import answer, curve_table, full_data_value, point_sentence
+from workbench.budget.answer import answer, point_sentence
+from workbench.budget.curve import curve_table, full_data_value
 from workbench.distill import DistillConfig
 from workbench.budget.runs import read_results, rows_for_configuration
 

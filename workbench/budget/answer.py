@@ -1,8 +1,7 @@
-"""Read a budget curve: per-sampler means over seeds, relative to full data, and the answer to
-"is more data needed?" as one sentence.
+"""The answer to "is more data needed?" as one sentence, read from a curve's table.
 
-The input is the tidy frame :func:`workbench.budget.runs.budget_curve` writes (one row per dataset ×
-sampler × budget × seed × model × split × metric). For a metric m, sampler s and budget b::
+The table is :func:`workbench.budget.curve.curve_table`'s: per sampler and budget, the mean over
+seeds of a metric m and its share of the full-data value::
 
     mean(s, b)     = mean over seeds of m
     relative(s, b) = mean(s, b) / mean(full, 100%)
@@ -19,67 +18,12 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import WorkbenchError
-from workbench.budget.runs import FULL_DATA
-from workbench.figures.colours import sampler_label
-from workbench.samplers import parse_budget
-
-#: Columns of :func:`curve_table`.
-CURVE_COLUMNS: tuple[str, ...] = (
-    "sampler", "budget", "percent_users", "mean", "std", "seeds", "fraction_users", "fraction_interactions", "relative",
-)
+from workbench.samplers.registry import SAMPLERS, get_sampler
 
 
-def budget_percent(budget: str, fraction_users: float) -> float:
-    """The budget as a percentage of users: the label's own ("2%" → 2.0), else the users actually used."""
-    parsed = parse_budget(budget)
-    if parsed.proportion is not None:
-        return parsed.proportion * 100.0
-    return float(fraction_users) * 100.0
-
-
-def _select(frame: pd.DataFrame, *, dataset: str | None, model: str, metric: str, split: str) -> pd.DataFrame:
-    selected = frame[(frame["model"] == model) & (frame["metric"] == metric) & (frame["split"] == split)]
-    if dataset is not None:
-        selected = selected[selected["dataset"] == dataset]
-    return selected
-
-
-def full_data_value(frame: pd.DataFrame, *, metric: str, model: str, split: str = "test", dataset: str | None = None) -> float | None:
-    """Mean over seeds of ``metric`` for ``model`` trained on all the data; None if the curve has no such row."""
-    selected = _select(frame, dataset=dataset, model=model, metric=metric, split=split)
-    full = selected[selected["sampler"] == FULL_DATA]["value"]
-    return float(full.mean()) if len(full) else None
-
-
-def curve_table(
-    frame: pd.DataFrame, *, metric: str = "HR@10", model: str = "infinite-ae", split: str = "test", dataset: str | None = None
-) -> pd.DataFrame:
-    """One row per (sampler, budget) other than full data, ordered by sampler then budget.
-
-    Columns :data:`CURVE_COLUMNS`; ``std`` is over seeds (NaN for one seed); ``relative`` is NaN
-    when the curve has no full-data point.
-    """
-    selected = _select(frame, dataset=dataset, model=model, metric=metric, split=split)
-    selected = selected[selected["sampler"] != FULL_DATA]
-    if "settings" in selected and selected.groupby(["sampler", "budget"])["settings"].nunique().max() > 1:
-        raise WorkbenchError(
-            "the results mix several Distill-CF configurations at one budget; keep one with "
-            "workbench.budget.runs.rows_for_configuration(frame, distill_config)"
-        )
-    if selected.empty:
-        return pd.DataFrame({column: pd.Series(dtype="float64") for column in CURVE_COLUMNS}).astype(
-            {"sampler": "object", "budget": "object"}
-        )
-    grouped = selected.groupby(["sampler", "budget"], sort=False).agg(
-        mean=("value", "mean"), std=("value", "std"), seeds=("seed", "nunique"),
-        fraction_users=("fraction_users", "mean"), fraction_interactions=("fraction_interactions", "mean"),
-    ).reset_index()
-    grouped["percent_users"] = [budget_percent(b, f) for b, f in zip(grouped["budget"], grouped["fraction_users"])]
-    full = full_data_value(frame, metric=metric, model=model, split=split, dataset=dataset)
-    grouped["relative"] = grouped["mean"] / full if full else np.nan
-    grouped = grouped.sort_values(["sampler", "percent_users"], kind="stable").reset_index(drop=True)
-    return grouped[list(CURVE_COLUMNS)]
-
+def _label(sampler: str) -> str:
+    """A sampler's registered label (the name itself for one not registered)."""
+    return get_sampler(sampler).label if sampler in SAMPLERS else sampler
 
 @dataclass(frozen=True)
 class BudgetAnswer:
@@ -102,15 +46,19 @@ def _percent_text(percent: float) -> str:
 
 
 def answer(
-    table: pd.DataFrame, *, full_value: float | None, metric: str, dataset: str, sampler: str = "distill-cf", share: float = 0.95,
+    table: pd.DataFrame, *, full_value: float | None, metric: str, dataset: str, sampler: str | None = None, share: float = 0.95,
 ) -> BudgetAnswer:
     """The smallest budget at which ``sampler`` reaches ``share`` of full data, as a sentence.
+
+    ``sampler`` defaults to the registry's headline sampler (Distill-CF, the paper's method).
 
     Raises:
         WorkbenchError: no full-data value (the curve needs the 100% budget), or no row for ``sampler``.
     """
     if not 0.0 < share <= 1.0:
         raise WorkbenchError(f"share must be in (0, 1], got {share!r}")
+    if sampler is None:
+        sampler = next(name for name, spec in SAMPLERS.items() if spec.headline)
     if full_value is None or not np.isfinite(full_value) or full_value <= 0:
         raise WorkbenchError(
             f"no full-data {metric} for {dataset}: add the budget 100% to the curve to compare against all the data"
@@ -123,7 +71,7 @@ def answer(
     percents = rows["percent_users"].to_numpy()
     reached = np.flatnonzero(relative >= share)
     best = int(np.argmax(relative))
-    name = sampler_label(sampler)
+    name = _label(sampler)
     target = f"{share * 100:g} % of full-data {metric} ({full_value:.2f})"
     if len(reached):
         first = int(reached[0])
@@ -144,7 +92,7 @@ def answer(
 def point_sentence(table: pd.DataFrame, *, full_value: float | None, metric: str, sampler: str, percent: float) -> str:
     """One sentence for a selected point: the sampler's mean at that budget and its share of full data."""
     rows = table[(table["sampler"] == sampler) & np.isclose(table["percent_users"], percent)]
-    name = sampler_label(sampler)
+    name = _label(sampler)
     if rows.empty:
         return f"{name} has no result at {_percent_text(percent)} of the users yet."
     row = rows.iloc[0]

@@ -19,21 +19,14 @@ import ipywidgets as widgets
 import pandas as pd
 import plotly.graph_objects as go
 
-from workbench.budget.answer import answer, budget_percent, curve_table, full_data_value, point_sentence
-from workbench.data import Dataset, load_dataset
+from workbench.budget.curve import BudgetCurve, budget_percent
+from workbench.budget.runs import BudgetCurveConfig, budget_curve, missing_points, read_results, rows_for_configuration
+from workbench.budget.answer import answer
+from workbench.data import Dataset, dataset_name, open_dataset
 from workbench.distill import DistillConfig
 from workbench.errors import WorkbenchError
-from workbench.budget.runs import (
-    EXPERIMENT_SAMPLERS,
-    BudgetCurveConfig,
-    budget_curve,
-    missing_points,
-    read_results,
-    rows_for_configuration,
-)
-from workbench.figures.budget import budget_curve_figure
 from workbench.figures.colours import sampler_label
-from workbench.samplers import parse_budget
+from workbench.samplers import SAMPLER_NAMES, check_sampler, headline_sampler, parse_budget
 
 METRICS: tuple[str, ...] = ("HR@10", "HR@100", "NDCG@10", "NDCG@100", "PSP@10", "Recall@10", "AUC")
 
@@ -51,13 +44,14 @@ class BudgetPanel:
 
     Args:
         results_path: the budget-curve results file (.csv or .parquet); created by the compute button.
-        datasets: dataset names offered.
+        datasets: datasets offered: registered names or paths to your own CSV/TSV/parquet files
+            (read as ``workbench evaluate --data-file`` reads them; the menu shows a file by its name).
         samplers: samplers offered (all selected at first).
         budgets: the budgets of the grid (the slider's stops); 100% is always computed as the reference.
         seeds: seeds per point.
         models: models offered (the first is selected).
         distill_config: Distill-CF's settings for computed points (part of each point's identity).
-        load: how a dataset is loaded by name (default :func:`workbench.data.load_dataset`).
+        load: how a dataset is loaded from a name or path (default :func:`workbench.data.open_dataset`).
         progress: show progress bars while computing.
     """
 
@@ -65,21 +59,20 @@ class BudgetPanel:
         self,
         results_path: str | os.PathLike[str],
         *,
-        datasets: Sequence[str] = ("ml-1m",),
-        samplers: Sequence[str] = ("distill-cf", "user-rns", "interaction-rns", "head-user", "svp-cf-user"),
+        datasets: Sequence[str | os.PathLike[str]] = ("ml-1m",),
+        samplers: Sequence[str] = SAMPLER_NAMES,
         budgets: Sequence[str] = ("1%", "2%", "10%"),
         seeds: Sequence[int] = (1, 2, 3),
         models: Sequence[str] = ("infinite-ae", "ease"),
         metric: str = "HR@10",
         distill_config: DistillConfig = DistillConfig(),
-        load: Callable[[str], Dataset] = load_dataset,
+        load: Callable[[str], Dataset] = open_dataset,
         progress: bool = True,
     ) -> None:
         if not datasets or not samplers or not budgets or not seeds or not models:
             raise WorkbenchError("BudgetPanel: datasets, samplers, budgets, seeds and models must each be non-empty")
         for sampler in samplers:
-            if sampler not in EXPERIMENT_SAMPLERS:
-                raise WorkbenchError(f"BudgetPanel: unknown sampler {sampler!r}; valid samplers: {', '.join(EXPERIMENT_SAMPLERS)}")
+            check_sampler(sampler, "samplers")
         if metric not in METRICS:
             raise WorkbenchError(f"BudgetPanel: unknown metric {metric!r}; valid metrics: {', '.join(METRICS)}")
         self.results_path = Path(results_path)
@@ -93,7 +86,10 @@ class BudgetPanel:
         self._datasets: dict[str, Dataset] = {}
         self.frame = read_results(self.results_path)
 
-        self.dataset_dropdown = widgets.Dropdown(options=list(datasets), value=datasets[0], description="dataset")
+        sources = [str(source) for source in datasets]
+        self.dataset_dropdown = widgets.Dropdown(
+            options=[(dataset_name(source), source) for source in sources], value=sources[0], description="dataset",
+        )
         self.sampler_select = widgets.SelectMultiple(
             options=[(sampler_label(s), s) for s in samplers], value=tuple(samplers), description="samplers", rows=len(samplers),
         )
@@ -137,7 +133,12 @@ class BudgetPanel:
 
     def missing(self) -> list[tuple[str, str, int, str]]:
         """Points (sampler, budget, seed, model) of the current selection that the results file lacks."""
-        return missing_points(self.frame, self.dataset_dropdown.value, self.grid())
+        return missing_points(self.frame, self.dataset_name, self.grid())
+
+    @property
+    def dataset_name(self) -> str:
+        """The selected dataset's name, as results rows carry it (a file's stem for a path)."""
+        return dataset_name(self.dataset_dropdown.value)
 
     def selected_percent(self, table: pd.DataFrame) -> float:
         """The slider's budget as a % of users (from the results where the budget is a number of users)."""
@@ -152,22 +153,17 @@ class BudgetPanel:
 
     def refresh(self) -> None:
         """Redraw the figure, the answer text and the status line for the current selection."""
-        dataset, metric, model = self.dataset_dropdown.value, self.metric_dropdown.value, self.model_dropdown.value
+        metric, model = self.metric_dropdown.value, self.model_dropdown.value
         frame = rows_for_configuration(self.frame, self.distill_config)
-        frame = frame[frame["sampler"].isin((*self.selected_samplers, "full"))]
-        table = curve_table(frame, metric=metric, model=model, dataset=dataset)
-        full = full_data_value(frame, metric=metric, model=model, dataset=dataset)
-        percent = self.selected_percent(table)
-        self.figure = budget_curve_figure(
-            table, full_value=full, metric=metric, dataset=dataset, model=model, selected_percent=percent,
-            samplers=self.selected_samplers,
-        )
-        lines = [point_sentence(table, full_value=full, metric=metric, sampler=s, percent=percent) for s in self.selected_samplers]
+        curve = BudgetCurve.from_results(frame, dataset=self.dataset_name, metric=metric, model=model, samplers=self.selected_samplers)
+        percent = self.selected_percent(curve.table)
+        self.figure = curve.figure(selected_percent=percent, samplers=self.selected_samplers)
+        lines = [curve.point_sentence(s, percent) for s in self.selected_samplers]
         headline = ""
         if self.selected_samplers:
-            main = "distill-cf" if "distill-cf" in self.selected_samplers else self.selected_samplers[0]
+            main = headline_sampler(self.selected_samplers) or self.selected_samplers[0]
             try:
-                headline = answer(table, full_value=full, metric=metric, dataset=dataset, sampler=main).sentence
+                headline = answer(curve.table, full_value=curve.full_value, metric=metric, dataset=self.dataset_name, sampler=main).sentence
             except WorkbenchError as error:
                 headline = f"No answer yet: {error}."
         else:
@@ -193,10 +189,11 @@ class BudgetPanel:
 
     # --- computing -----------------------------------------------------------------------------
 
-    def dataset(self, name: str) -> Dataset:
-        if name not in self._datasets:
-            self._datasets[name] = self.load(name)
-        return self._datasets[name]
+    def dataset(self, source: str) -> Dataset:
+        """The dataset of ``source`` (a name or a file), loaded once."""
+        if source not in self._datasets:
+            self._datasets[source] = self.load(source)
+        return self._datasets[source]
 
     def compute_missing(self) -> list[str]:
         """Compute the selection's missing points into the results file, then redraw; returns failures."""

@@ -1,7 +1,8 @@
 """Data-budget experiments: train models on samples or summaries of a dataset, evaluate on its split.
 
-:func:`make_training_sample` gives any sampler one signature, Distill-CF included (it needs the
-whole dataset: its inner λ is chosen on validation). :func:`budget_curve` runs the grid
+Every sampler, Distill-CF included, is drawn through its registry entry
+(:func:`workbench.samplers.get_sampler`) and every model meets its sample through
+:func:`workbench.evaluation.evaluate_on_sample`. :func:`budget_curve` runs the grid
 dataset × sampler × budget × seed × model and writes one tidy row per split and metric to a
 parquet or CSV file after every point, so that re-running the same command skips what is done, an
 interruption loses at most the point in progress, and a point that fails is reported while the
@@ -28,9 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import dataclasses
 import io
-import json
 import os
 import time
 import traceback
@@ -45,16 +44,15 @@ from tqdm.auto import tqdm
 
 from workbench.atomic import atomic_write, file_lock, remove_stale_temporaries
 from workbench.data import Dataset
-from workbench.distill import SUMMARY_LAMBDAS, DistillConfig, distill
+from workbench.distill import DistillConfig
 from workbench.errors import WorkbenchError
-from workbench.evaluation import EvaluationConfig, evaluate_model
+from workbench.evaluation import EvaluationConfig, evaluate_on_sample
 from workbench.metrics import metric_names
-from workbench.models import MODEL_NAMES, make_model
+from workbench.models import MODEL_NAMES
 from workbench.provenance import DatasetFingerprint, dataset_fingerprint
-from workbench.samplers import SAMPLER_NAMES, Budget, TrainingSample, build_sample, parse_budget, run_sampler
+from workbench.samplers import SAMPLERS, check_sampler, get_sampler, parse_budget
 from workbench.validation import MAX_SEED, check_seed
 
-EXPERIMENT_SAMPLERS: tuple[str, ...] = (*SAMPLER_NAMES, "distill-cf")
 FULL_DATA = "full"
 POINT_COLUMNS = ("dataset", "sampler", "budget", "seed", "model", "settings")
 COLUMN_TYPES = {
@@ -66,45 +64,6 @@ COLUMNS = tuple(COLUMN_TYPES)
 FLOAT_COLUMNS = ("value", "fraction_users", "fraction_interactions", "seconds")
 #: Columns that may hold an empty string (settings: "" for samplers other than Distill-CF).
 _OPTIONAL_TEXT = ("settings",)
-
-
-def check_sampler(name: str) -> str:
-    if name not in EXPERIMENT_SAMPLERS:
-        raise WorkbenchError(f"unknown sampler {name!r}; valid samplers: {', '.join(EXPERIMENT_SAMPLERS)}")
-    return name
-
-
-def make_training_sample(
-    dataset: Dataset,
-    sampler: str,
-    budget: Budget | str | int | float,
-    seed: int,
-    *,
-    distill_config: DistillConfig = DistillConfig(),
-    progress: bool = True,
-) -> TrainingSample:
-    """The training data a sampler gives at a budget: a real-user sample or a Distill-CF summary.
-
-    For ``distill-cf`` the budget's number of users is μ, and ``distill_config`` gives the rest.
-    """
-    check_sampler(sampler)
-    budget = parse_budget(budget)
-    if sampler != "distill-cf":
-        return run_sampler(sampler, dataset.train, budget, seed).for_dataset(dataset)
-    size = budget.n_users(dataset.n_users)
-    result = distill(dataset, dataclasses.replace(distill_config, budget=size), seed=seed, progress=progress)
-    parameters = {
-        **{key: value for key, value in dataclasses.asdict(result.config).items() if key != "ntk"},
-        "ntk": dataclasses.asdict(result.config.ntk),
-        "best_step": result.best_step,
-        "inner_lambda": result.lam,
-        "best_validation_hr100": result.best_validation_hr100,
-        "stopped": result.stopped,
-    }
-    return build_sample(
-        result.summary, np.full(size, -1), train=dataset.train, sampler="distill-cf", budget=budget.label, seed=seed,
-        parameters=parameters,
-    ).for_dataset(dataset)
 
 
 @dataclass(frozen=True)
@@ -122,7 +81,7 @@ class BudgetCurveConfig:
             if not getattr(self, name):
                 raise WorkbenchError(f"{name}: give at least one")
         for sampler in self.samplers:
-            check_sampler(sampler)
+            check_sampler(sampler, "samplers")
         for model in self.models:
             if model not in MODEL_NAMES:
                 raise WorkbenchError(f"unknown model {model!r}; valid models: {', '.join(MODEL_NAMES)}")
@@ -216,7 +175,7 @@ def _read_csv_text(path: Path) -> tuple[pd.DataFrame, _CsvLines]:
         _scan_csv(path, text)
     duplicated = sorted({column for column in header if header.count(column) > 1})
     if duplicated:
-        raise WorkbenchError(f"{path}: the columns {', '.join(duplicated)} appear twice; not a budget-curve file; use another --output")
+        raise WorkbenchError(f"{path}: the columns {', '.join(duplicated)} appear twice; not a budget-curve file; use another output file")
     return pd.DataFrame(records[1:], columns=header, dtype=object), _CsvLines(text)
 
 
@@ -246,7 +205,7 @@ def _parse_results(path: Path, cells: pd.DataFrame, lines: _CsvLines | None, *, 
     header = [str(column) for column in cells.columns]
     duplicated = sorted({column for column in header if header.count(column) > 1})
     if duplicated:
-        raise WorkbenchError(f"{path}: the columns {', '.join(duplicated)} appear twice; not a budget-curve file; use another --output")
+        raise WorkbenchError(f"{path}: the columns {', '.join(duplicated)} appear twice; not a budget-curve file; use another output file")
     frame = cells.copy()
     frame.columns = header
     if "settings" not in frame.columns:  # files written before the column existed: no Distill-CF settings
@@ -257,12 +216,12 @@ def _parse_results(path: Path, cells: pd.DataFrame, lines: _CsvLines | None, *, 
         frame["fingerprint"] = ""
     missing = [column for column in COLUMNS if column not in frame.columns]
     if missing:
-        raise WorkbenchError(f"{path} is not a budget-curve file: it lacks the columns {', '.join(missing)}; use another --output")
+        raise WorkbenchError(f"{path} is not a budget-curve file: it lacks the columns {', '.join(missing)}; use another output file")
     unknown = [column for column in frame.columns if column not in COLUMN_TYPES]
     if unknown:
         raise WorkbenchError(
             f"{path} is not a budget-curve file: it has the columns {', '.join(unknown)}, not those of a budget curve "
-            f"({', '.join(COLUMNS)}); use another --output"
+            f"({', '.join(COLUMNS)}); use another output file"
         )
     frame = frame[list(COLUMNS)]
     if frame.empty:
@@ -339,7 +298,7 @@ def write_results(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
             else:
                 stream.write(frame.to_csv(index=False, lineterminator="\n").encode("utf-8"))
     except OSError as error:
-        raise WorkbenchError(f"--output {path}: cannot write the results ({error.strerror or error})") from None
+        raise WorkbenchError(f"output {path}: cannot write the results ({error.strerror or error})", parameter="output") from None
 
 
 @contextlib.contextmanager
@@ -349,7 +308,9 @@ def _locked(path: Path) -> Any:
     try:
         stack.enter_context(file_lock(path))
     except OSError as error:
-        raise WorkbenchError(f"--output {path}: cannot make its lock file beside it ({error.strerror or error})") from None
+        raise WorkbenchError(
+            f"output {path}: cannot make its lock file beside it ({error.strerror or error})", parameter="output"
+        ) from None
     with stack:
         yield
 
@@ -408,7 +369,7 @@ def check_fingerprints(frame: pd.DataFrame, fingerprint: DatasetFingerprint, pat
         raise WorkbenchError(
             f"{path} holds rows of {fingerprint.name} made on another split or version of it (fingerprint "
             f"{', '.join(others)}), but the dataset here is {fingerprint.describe()}; mixing them would average "
-            "two experiments: use another --output for this split, or move the file away"
+            "two experiments: use another output file for this split, or move the file away"
         )
 
 
@@ -434,23 +395,13 @@ def adopt_results(path: str | os.PathLike[str], dataset: Dataset) -> int:
 
 
 def point_settings(sampler: str, distill_config: DistillConfig) -> str:
-    """What else made a point, beyond its key: Distill-CF's settings as JSON ("" for other samplers).
+    """What else made a point, beyond its key: the sampler's settings as JSON ("" for none, and for full data).
 
-    Part of the resume key, so that re-running with other Distill-CF settings recomputes those points
-    instead of mixing two configurations in one file.
+    Part of the resume key, so that re-running with other settings (Distill-CF's) recomputes those
+    points instead of mixing two configurations in one file.
     """
-    if sampler != "distill-cf":
-        return ""
-    settings = dataclasses.asdict(distill_config)
-    settings.pop("budget")  # the budget is its own column
-    return json.dumps(settings, sort_keys=True)
-
-
-def model_for(model_name: str, sampler: str, **options: Any) -> Any:
-    """The model trained on a sampler's output: ∞-AE on a Distill-CF summary searches ``SUMMARY_LAMBDAS``."""
-    if model_name == "infinite-ae" and sampler == "distill-cf" and "lambdas" not in options:
-        options["lambdas"] = SUMMARY_LAMBDAS
-    return make_model(model_name, **options)
+    spec = SAMPLERS.get(sampler)  # full data, and samplers of files made elsewhere, have no settings
+    return spec.settings((distill_config,)) if spec is not None else ""
 
 
 def evaluate_point(
@@ -458,22 +409,21 @@ def evaluate_point(
 ) -> list[dict[str, Any]]:
     """Tidy rows (validation and test, every metric) for one point of the grid."""
     started = time.perf_counter()
-    if sampler == FULL_DATA:
-        train, row_users = dataset.train, None
-        fraction_users = fraction_interactions = 1.0
-    else:
-        sample = make_training_sample(dataset, sampler, budget, seed, distill_config=distill_config, progress=progress)
-        train, row_users = sample.matrix, sample.row_users
+    sample = None
+    fraction_users = fraction_interactions = 1.0
+    if sampler != FULL_DATA:
+        spec = get_sampler(sampler)
+        sample = spec(dataset, budget, seed, config=spec.config_from((distill_config,)), progress=progress)
         fraction_users, fraction_interactions = sample.fraction_users, sample.fraction_interactions
-    report = evaluate_model(model_for(model_name, sampler), dataset, seed=seed, train=train, row_users=row_users, progress=False)
+    report = evaluate_on_sample(model_name, dataset, sample, seed=seed)
     seconds = time.perf_counter() - started
+    settings = point_settings(sampler, distill_config)
     rows = []
     for split, metrics in (("validation", report.validation), ("test", report.test)):
         for metric, value in metrics.items():
             rows.append({
                 "dataset": dataset.name, "fingerprint": dataset_fingerprint(dataset).digest, "sampler": sampler,
-                "budget": budget, "seed": seed, "model": model_name,
-                "settings": point_settings(sampler, distill_config),
+                "budget": budget, "seed": seed, "model": model_name, "settings": settings,
                 "split": split, "metric": metric, "value": float(value), "fraction_users": float(fraction_users),
                 "fraction_interactions": float(fraction_interactions), "seconds": seconds,
             })
@@ -517,7 +467,7 @@ def budget_curve(
     """
     output = Path(output)
     if output.suffix not in (".parquet", ".csv"):
-        raise WorkbenchError(f"--output {output}: expected a .parquet or .csv file")
+        raise WorkbenchError(f"output {output}: expected a .parquet or .csv file", parameter="output")
     fingerprint = dataset_fingerprint(dataset)
     with _locked(output):
         remove_stale_temporaries(output)  # of writers killed mid-write: every writer of output holds the lock
@@ -564,38 +514,8 @@ def budget_curve(
     return frame, failures
 
 
-def summarise_curve(frame: pd.DataFrame, metric: str = "HR@10", split: str = "test") -> pd.DataFrame:
-    """Mean and standard deviation over seeds of ``metric`` per dataset, model, sampler and budget.
-
-    Rows of several datasets in one file are summarised apart, never averaged together.
-    """
-    selected = frame[(frame["metric"] == metric) & (frame["split"] == split)]
-    grouped = selected.groupby(["dataset", "model", "sampler", "budget"], sort=False)
-    return grouped.agg(
-        mean=("value", "mean"), std=("value", "std"), seeds=("seed", "nunique"), fraction_users=("fraction_users", "mean")
-    ).reset_index()
-
-
-def parse_list(text: str, parameter: str) -> tuple[str, ...]:
-    values = tuple(part.strip() for part in text.split(",") if part.strip())
-    if not values:
-        raise WorkbenchError(f"{parameter}: expected a comma-separated list, got {text!r}")
-    return values
-
-
-def parse_seeds(text: str) -> tuple[int, ...]:
-    """Comma-separated seeds, each an integer from 0 to 2**32 - 1 (``--seeds``)."""
-    try:
-        seeds = tuple(int(part) for part in parse_list(text, "--seeds"))
-    except ValueError:
-        raise WorkbenchError(f"--seeds: expected comma-separated integers such as 1,2,3, got {text!r}") from None
-    if min(seeds) < 0:
-        raise WorkbenchError(f"--seeds: seeds must be ≥ 0, got {min(seeds)}")
-    return tuple(check_seed(seed, "--seeds") for seed in seeds)
-
-
 __all__: Sequence[str] = (
-    "BudgetCurveConfig", "EXPERIMENT_SAMPLERS", "FULL_DATA", "adopt_results", "budget_curve", "check_fingerprints",
-    "expected_point_rows", "make_training_sample", "missing_points", "read_results", "rows_for_configuration",
-    "summarise_curve", "whole_points",
+    "BudgetCurveConfig", "FULL_DATA", "adopt_results", "budget_curve", "check_fingerprints",
+    "evaluate_point", "expected_point_rows", "missing_points", "read_results", "rows_for_configuration",
+    "whole_points",
 )

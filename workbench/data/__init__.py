@@ -4,6 +4,7 @@ Typical use::
 
     from workbench.data import load_dataset
     data = load_dataset("ml-1m")          # the ∞-AE paper's exact split when its files are present
+    mine = open_dataset("my_log.csv")     # a name or a path to your own CSV/TSV/parquet
     print(data)                           # users / items / interactions / density per split
     data.train, data.validation, data.test  # binary float32 CSR matrices, n_users × n_items
 """
@@ -17,8 +18,11 @@ from workbench.data.registry import (
     DATASET_NAMES,
     DatasetAvailability,
     available_datasets,
+    data_file_name,
+    dataset_name,
     load_data_file,
     load_dataset,
+    open_dataset,
 )
 
 __all__ = [
@@ -30,7 +34,10 @@ __all__ = [
     "SplitStatistics",
     "available_datasets",
     "build_dataset",
+    "data_file_name",
+    "dataset_name",
     "load_data_file",
     "load_dataset",
+    "open_dataset",
     "resolve_data_dir",
 ]

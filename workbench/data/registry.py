@@ -367,10 +367,53 @@ def load_data_file(
     file = Path(path)
     if file.is_dir():
         rows = read_paper_split(file)
-        return build_dataset(file.name, rows, seed=seed, min_interactions=min_interactions)
+        return build_dataset(data_file_name(file), rows, seed=seed, min_interactions=min_interactions)
     rows = read_interactions_file(file, delimiter=delimiter, header=header)
+    return build_dataset(data_file_name(file), rows, seed=seed, min_interactions=min_interactions)
+
+
+def data_file_name(path: str | os.PathLike[str]) -> str:
+    """The dataset name of a user's file: its stem ("log" for log.csv or log.csv.gz), a folder's name."""
+    file = Path(path)
+    if file.is_dir():
+        return file.name
     name = file.name[: -len(".gz")] if file.name.endswith(".gz") else file.name
-    return build_dataset(Path(name).stem, rows, seed=seed, min_interactions=min_interactions)
+    return Path(name).stem
+
+
+def is_dataset_name(source: str | os.PathLike[str]) -> bool:
+    """Whether ``source`` names a registered dataset (else it is taken as a path to a file)."""
+    return isinstance(source, str) and source in SPECS
+
+
+def dataset_name(source: str | os.PathLike[str]) -> str:
+    """The name the dataset of ``source`` will have, without loading it: the registered name or the file's stem."""
+    return str(source) if is_dataset_name(source) else data_file_name(source)
+
+
+def open_dataset(
+    source: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None, seed: int = 0, parameter: str = "dataset",
+) -> Dataset:
+    """A registered dataset by name, or a user's CSV/TSV/parquet file (or paper-format folder) by path.
+
+    Every place that names a dataset (a notebook's ``dataset`` parameter, the panel's list, the CLI's
+    ``--dataset``) goes through here: a name is :func:`load_dataset`, a path :func:`load_data_file`
+    (same reader, protocol and errors as ``workbench evaluate --data-file``), both with ``seed``.
+    Raises WorkbenchError naming ``parameter`` when ``source`` is neither.
+    """
+    if is_dataset_name(source):
+        return load_dataset(str(source), data_dir=data_dir, seed=seed)
+    if not isinstance(source, (str, os.PathLike)) or not str(source).strip():
+        raise WorkbenchError(f"{parameter}: expected a dataset name ({', '.join(SPECS)}) or a path to a data file, got {source!r}")
+    path = Path(source).expanduser()
+    if not path.exists():
+        looks_like_file = path.suffix != "" or os.sep in str(source)
+        what = f"no such file: {path}" if looks_like_file else "not a registered dataset and no such file"
+        raise WorkbenchError(
+            f"{parameter}: {source!r}: {what}; expected a dataset name ({', '.join(SPECS)}) or a path to a "
+            "CSV/TSV/parquet file of user,item[,rating] rows"
+        )
+    return load_data_file(path, seed=seed)
 
 
 def available_datasets(data_dir: str | os.PathLike[str] | None = None) -> list[DatasetAvailability]:

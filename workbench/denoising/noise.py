@@ -28,6 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from workbench.errors import WorkbenchError
+from workbench.validation import check_seed, check_user_item_matrix
 
 #: Most pairs drawn per round of rejection sampling of false positives (fewer for a matrix with fewer
 #: cells). Independent of how many are needed, so that, for one seed, the false positives at a lower
@@ -52,23 +53,12 @@ def _check_rate(value: float, parameter: str, *, upper: float | None) -> float:
 
 def _check_binary(matrix: sp.spmatrix, parameter: str, shape: tuple[int, int] | None = None) -> sp.csr_matrix:
     """``matrix`` as a new binary float32 CSR with sorted indices, duplicates summed; checked."""
-    if not sp.issparse(matrix) or matrix.ndim != 2:
-        raise WorkbenchError(f"{parameter}: expected a 2-D scipy.sparse user × item matrix, got {type(matrix).__name__}")
-    if shape is not None and matrix.shape != shape:
-        raise WorkbenchError(f"{parameter}: expected shape {shape} (the training matrix's), got {matrix.shape}")
-    checked = sp.csr_matrix(matrix, dtype=np.float32, copy=True)
-    checked.sum_duplicates()
-    checked.eliminate_zeros()
+    checked = check_user_item_matrix(matrix, parameter, dtype=np.float32, copy=True)
+    if shape is not None and checked.shape != shape:
+        raise WorkbenchError(f"{parameter}: expected shape {shape} (the training matrix's), got {checked.shape}")
     if checked.nnz and not np.all(checked.data == 1.0):
         raise WorkbenchError(f"{parameter}: expected a binary (0/1) matrix; it has values other than 0 and 1")
-    checked.sort_indices()
     return checked
-
-
-def _check_seed(seed: int) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise WorkbenchError(f"seed: expected a non-negative integer, got {seed!r}")
-    return int(seed)
 
 
 def _removal_mask(train: sp.csr_matrix, count: int, keep_every_user: bool, rng: np.random.Generator) -> np.ndarray:
@@ -160,7 +150,7 @@ def add_noise(
     """
     removal_rate = _check_rate(removal_rate, "removal_rate", upper=1.0)
     false_positive_rate = _check_rate(false_positive_rate, "false_positive_rate", upper=None)
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     clean = _check_binary(train, "train")
     excluded = None if exclude is None else _check_binary(exclude, "exclude", clean.shape)
     n_users, n_items = clean.shape

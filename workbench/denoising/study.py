@@ -34,15 +34,16 @@ from tqdm.auto import tqdm
 from workbench.data import Dataset
 from workbench.distill import DistillConfig
 from workbench.errors import WorkbenchError
-from workbench.evaluation import evaluate_model
-from workbench.budget.runs import FULL_DATA, make_training_sample, model_for
+from workbench.evaluation import evaluate_on_sample
+from workbench.budget.runs import FULL_DATA
 from workbench.denoising.noise import add_noise, interaction_changes, noise_count, noise_limits
-from workbench.samplers import Budget, parse_budget
+from workbench.samplers import DISTILL_CF, SAMPLER_NAMES, Budget, get_sampler, parse_budget
 
 #: Noise kinds: interactions removed, or random non-interactions added as false positives.
 NOISE_KINDS: tuple[str, ...] = ("removal", "false-positive")
-#: What ∞-AE is fitted on: all of the (noisy) training data, or a Distill-CF summary of it.
-TRAINING_DATA: tuple[str, ...] = (FULL_DATA, "distill-cf")
+#: What ∞-AE is fitted on by default: all of the (noisy) training data, or a Distill-CF summary of it.
+#: Any registered sampler may stand in for Distill-CF (``training=("full", "user-rns")``).
+TRAINING_DATA: tuple[str, ...] = (FULL_DATA, DISTILL_CF)
 MODEL = "infinite-ae"
 
 COLUMN_TYPES: dict[str, str] = {
@@ -116,11 +117,12 @@ def _evaluate(
 ) -> list[dict[str, Any]]:
     """Rows (split, metric, value, budget, lambda) of ∞-AE trained on ``training`` of ``dataset``."""
     if training == FULL_DATA:
-        train, row_users, budget_label = None, None, "100%"
+        sample, budget_label = None, "100%"
     else:
-        sample = make_training_sample(dataset, training, budget, seed, distill_config=distill_config, progress=False)
-        train, row_users, budget_label = sample.matrix, sample.row_users, budget.label
-    report = evaluate_model(model_for(MODEL, training), dataset, seed=seed, train=train, row_users=row_users, progress=False)
+        spec = get_sampler(training)
+        sample = spec(dataset, budget, seed, config=spec.config_from((distill_config,)), progress=False)
+        budget_label = budget.label
+    report = evaluate_on_sample(MODEL, dataset, sample, seed=seed)
     lam = float(report.hyperparameters.get("lambda", np.nan))
     return [
         {"budget": budget_label, "split": split, "metric": metric, "value": float(value), "lambda": lam}
@@ -150,12 +152,12 @@ def denoising_experiment(
         budget: Distill-CF's μ, a number of synthetic users (``500``) or a share of users (``"2%"``).
         seed: seeds the noise, the distillation and the evaluation (AUC negatives).
         distill_config: Distill-CF's other settings (its ``budget`` is replaced by ``budget``).
-        training: what ∞-AE is fitted on, from :data:`TRAINING_DATA`.
+        training: what ∞-AE is fitted on: ``"full"`` and registered sampler names (default :data:`TRAINING_DATA`).
         progress: show a progress bar over the (setting, training data) points.
 
     Returns:
         A tidy frame, one row per noise kind × rate × training data × split × metric, columns
-        :data:`COLUMNS`: ``dataset``; ``noise``; ``rate``; ``training`` ("full" or "distill-cf");
+        :data:`COLUMNS`: ``dataset``; ``noise``; ``rate``; ``training`` ("full" or a sampler's name);
         ``budget`` ("100%" for full, else the budget's label); ``seed``; ``split`` ("validation",
         "test"); ``metric`` (HR@10 … UserAUC, ranking metrics ×100, AUC in [0, 1]); ``value``;
         ``lambda`` (the λ chosen on validation); ``train_interactions`` (nnz of the noisy training
@@ -168,10 +170,10 @@ def denoising_experiment(
             data cannot take (see :func:`workbench.denoising.noise.add_noise`), before any model is fitted.
     """
     noises = _check_names(noises, NOISE_KINDS, "noises")
-    training = _check_names(training, TRAINING_DATA, "training")
+    training = _check_names(training, (FULL_DATA, *SAMPLER_NAMES), "training")
     rates = _check_rates(rates)
     budget = parse_budget(budget)
-    if "distill-cf" in training:
+    if set(training) - {FULL_DATA}:
         budget.n_users(dataset.n_users)  # a count above the number of users fails now
     # One noise setting per distinct (removal_rate, false_positive_rate): rate 0 is shared by every kind.
     settings = {(noise, rate): noise_rates(noise, rate) for noise in noises for rate in rates}
@@ -271,11 +273,19 @@ def denoising_results(frame: pd.DataFrame, metric: str = "HR@10", split: str = "
     return results
 
 
+def _training_name(training: str) -> str:
+    """How a sentence names what ∞-AE was fitted on: "the full data", "the Distill-CF summary", "the User RNS sample"."""
+    if training == FULL_DATA:
+        return "the full data"
+    spec = get_sampler(training)
+    return f"the {spec.label} {'summary' if spec.synthetic else 'sample'}"
+
+
 def denoising_sentence(frame: pd.DataFrame, metric: str = "HR@10", split: str = "test") -> str:
     """One sentence per noise kind, at its highest rate: how much of its clean-data ``metric`` each
     training data keeps, and which keeps more. Needs rate 0 in the frame (else says so)."""
     table = summarise_denoising(frame, metric, split)
-    trainings = [column for column in TRAINING_DATA if column in table.columns]
+    trainings = [column for column in (FULL_DATA, *SAMPLER_NAMES) if column in table.columns]
     sentences = []
     for noise, rows in table.groupby("noise", sort=False):
         clean = rows[rows["rate"] == 0.0]
@@ -286,7 +296,7 @@ def denoising_sentence(frame: pd.DataFrame, metric: str = "HR@10", split: str = 
         worst = noisy.loc[noisy["rate"].idxmax()]
         what = "of the interactions removed" if noise == "removal" else "false positives added"
         parts = [
-            f"∞-AE on {'the full data' if data == FULL_DATA else 'the Distill-CF summary'} keeps "
+            f"∞-AE on {_training_name(data)} keeps "
             f"{worst[f'{data} % of clean']:.1f} % of its clean {split} {metric} "
             f"({clean.iloc[0][data]:.2f} → {worst[data]:.2f})"
             for data in trainings
@@ -296,7 +306,7 @@ def denoising_sentence(frame: pd.DataFrame, metric: str = "HR@10", split: str = 
             retained = {data: worst[f"{data} % of clean"] for data in trainings}
             better = max(retained, key=retained.__getitem__)
             gap = abs(retained[trainings[0]] - retained[trainings[1]])
-            name = "the full data" if better == FULL_DATA else "the Distill-CF summary"
+            name = _training_name(better)
             sentence += (
                 f" The two degrade alike (within {gap:.1f} points)." if gap < 1.0
                 else f" Relative to its own clean value, {name} degrades less ({gap:.1f} points)."

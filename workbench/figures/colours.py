@@ -1,31 +1,23 @@
-"""One colour per sampler (and for full data), the same in every figure of the workbench.
+"""One colour and one label per sampler (and for full data), the same in every figure of the workbench.
 
-Colours are from plotly's qualitative "Safe" palette (colour-blind safe), fixed by name so that a
-sampler keeps its colour whichever subset of samplers a figure shows.
+A sampler's colour and label are registered with it (:mod:`workbench.samplers.registry`); full
+data, the reference line, is drawn dark. Colours are from plotly's qualitative "Safe" palette
+(colour-blind safe), fixed by name so that a sampler keeps its colour whichever subset of samplers a
+figure shows.
 """
 
 from __future__ import annotations
 
-SAMPLER_COLOURS: dict[str, str] = {
-    "full": "#332288",  # full data: a reference line, dark
-    "distill-cf": "#CC6677",
-    "user-rns": "#88CCEE",
-    "interaction-rns": "#DDCC77",
-    "head-user": "#117733",
-    "svp-cf-user": "#AA4499",
-}
-#: For samplers a user adds: a neutral grey.
+from workbench.samplers.registry import SAMPLERS
+
+#: Full data, the reference every curve is read against.
+FULL_DATA_COLOUR = "#332288"
+FULL_DATA_LABEL = "Full data"
+#: For samplers a user adds without registering them: a neutral grey.
 OTHER_COLOUR = "#888888"
 
-#: How samplers are named in legends and sentences.
-SAMPLER_LABELS: dict[str, str] = {
-    "full": "Full data",
-    "distill-cf": "Distill-CF",
-    "user-rns": "User RNS",
-    "interaction-rns": "Interaction RNS",
-    "head-user": "Head User",
-    "svp-cf-user": "SVP-CF User",
-}
+SAMPLER_COLOURS: dict[str, str] = {"full": FULL_DATA_COLOUR, **{name: spec.colour for name, spec in SAMPLERS.items()}}
+SAMPLER_LABELS: dict[str, str] = {"full": FULL_DATA_LABEL, **{name: spec.label for name, spec in SAMPLERS.items()}}
 
 
 def sampler_colour(sampler: str) -> str:
@@ -34,5 +26,5 @@ def sampler_colour(sampler: str) -> str:
 
 
 def sampler_label(sampler: str) -> str:
-    """The display name of ``sampler`` ("Distill-CF" for "distill-cf"); unknown names unchanged."""
+    """The display name of ``sampler`` (its registered label); unknown names unchanged."""
     return SAMPLER_LABELS.get(sampler, sampler)

@@ -1,6 +1,6 @@
 """Plotly figures of a Distill-CF summary next to the real data (notebook 03; analysis in
-:mod:`workbench.inspect.summaries`). Synthetic users are drawn in ``sampler_colour("distill-cf")``, real
-users in ``sampler_colour("full")``; every trace's hover text gives exact values."""
+:mod:`workbench.inspect.summaries`). Synthetic users are drawn in Distill-CF's registered colour, real
+users in full data's; every trace's hover text gives exact values."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from plotly.subplots import make_subplots
 from workbench.errors import WorkbenchError
 from workbench.figures.colours import sampler_colour
 from workbench.inspect.summaries import PopularityComparison, Projection, TemperatureSweep, UserSizeComparison
+from workbench.samplers.registry import DISTILL_CF
 
-SYNTHETIC = "distill-cf"
+SYNTHETIC = DISTILL_CF
 REAL = "full"
 SYNTHETIC_NAME = "Distill-CF summary"
 REAL_NAME = "Real data"

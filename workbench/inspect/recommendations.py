@@ -1,9 +1,9 @@
 """What a fitted model recommends to one user, shown with titles and genres, and the tables around it.
 
-The tutorial notebook (``notebooks/01_quickstart.ipynb``) is built from these functions:
+The tutorial notebook (``notebooks/01_quickstart.ipynb``) is built from these functions, around
+:func:`workbench.evaluation.evaluate_model` (λ chosen on validation HR@100, test once), whose report
+carries the chosen fitted model (``report.fitted``):
 
-* :func:`evaluate_and_keep` — :func:`workbench.evaluation.evaluate_model` (λ chosen on validation
-  HR@100, test once) that also hands back the chosen fitted model, without fitting it again;
 * :func:`recommend` — a user's top-k items with title, genres, score, popularity and whether the
   item is one of the user's held-out items (a hit);
 * :func:`user_history` — the items the user interacted with, split by split;
@@ -20,8 +20,7 @@ show the original ids (``dataset.user_ids`` / ``dataset.item_ids``).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -31,76 +30,14 @@ from pandas.io.formats.style import Styler
 
 from workbench.data import Dataset
 from workbench.errors import WorkbenchError
-from workbench.evaluation import EvaluationConfig, ModelReport, evaluate_model
-from workbench.models.base import FittedRecommender, Recommender
+from workbench.evaluation import ModelReport
+from workbench.models.base import FittedRecommender
 from workbench.reference import paper_metrics
 
 #: Splits whose held-out items a recommendation can be checked against (the context is what precedes it).
 PREDICTED_SPLITS: tuple[str, ...] = ("validation", "test")
 #: A cell of :func:`compare_recommendations` that is one of the user's held-out items ends with this.
 HIT_MARK = " ✓"
-
-
-# --------------------------------------------------------------------------- evaluation, keeping the model
-
-
-@dataclass(frozen=True)
-class EvaluatedModel:
-    """A model's evaluation report and the fitted model of the setting it chose.
-
-    Attributes:
-        report: what :func:`workbench.evaluation.evaluate_model` returns (metrics ×100, chosen λ, ...).
-        fitted: the fitted model whose ``hyperparameters`` equal ``report.hyperparameters``.
-    """
-
-    report: ModelReport
-    fitted: FittedRecommender
-
-
-class _KeepFitted:
-    """A recommender that fits like ``model`` and keeps every fitted setting it yields, in order."""
-
-    def __init__(self, model: Recommender) -> None:
-        self._model = model
-        self.name = model.name
-        self.kept: list[FittedRecommender] = []
-
-    def __getattr__(self, attribute: str) -> Any:  # e.g. `lambdas`, read for the progress bar
-        return getattr(self._model, attribute)
-
-    def fit_grid(
-        self, train: sp.csr_matrix, *, seed: int, row_users: np.ndarray | None = None
-    ) -> Iterator[FittedRecommender]:
-        for fitted in self._model.fit_grid(train, seed=seed, row_users=row_users):
-            self.kept.append(fitted)
-            yield fitted
-
-
-def evaluate_and_keep(
-    model: Recommender,
-    dataset: Dataset,
-    *,
-    seed: int = 0,
-    config: EvaluationConfig = EvaluationConfig(),
-    progress: bool = False,
-) -> EvaluatedModel:
-    """Evaluate ``model`` as :func:`~workbench.evaluation.evaluate_model` does and keep the chosen fit.
-
-    Hyper-parameters are chosen on validation (``config.selection_metric``, HR@100 by default), the
-    chosen setting is evaluated on test once. Every setting's fitted model is held until the choice
-    is made (∞-AE on ML-1M: one 6,040 × 3,706 float32 matrix, 90 MB, per λ; EASE: one 3,706 × 3,706
-    matrix, 55 MB, per λ); all but the chosen one are then released. Nothing is fitted twice.
-
-    Raises:
-        WorkbenchError: as ``evaluate_model`` (no validation interactions, an empty grid, ...).
-    """
-    keeping = _KeepFitted(model)
-    report = evaluate_model(keeping, dataset, seed=seed, config=config, progress=progress)  # type: ignore[arg-type]
-    chosen = dict(report.hyperparameters)
-    for fitted in keeping.kept:
-        if dict(fitted.hyperparameters) == chosen:
-            return EvaluatedModel(report=report, fitted=fitted)
-    raise WorkbenchError(f"model {model.name!r}: no fitted setting has the chosen hyper-parameters {chosen}")
 
 
 # --------------------------------------------------------------------------- one user's items

@@ -36,6 +36,7 @@ import scipy.stats
 from workbench.data import Dataset
 from workbench.distill import DistillConfig, draw_summary
 from workbench.errors import WorkbenchError
+from workbench.validation import check_positive_int, check_seed
 
 Matrix = np.ndarray | sp.spmatrix | sp.sparray
 
@@ -76,18 +77,6 @@ def _check_pair(real: Matrix, summary: Matrix) -> tuple[np.ndarray | sp.csr_matr
             "both must cover the same items"
         )
     return real_checked, summary_checked
-
-
-def _check_positive_int(value: int, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise WorkbenchError(f"{name}: expected a positive integer, got {value!r}")
-    return int(value)
-
-
-def _check_seed(seed: int) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise WorkbenchError(f"seed: expected a non-negative integer, got {seed!r}")
-    return int(seed)
 
 
 def _check_tolerance(tolerance: float) -> float:
@@ -241,9 +230,9 @@ def compare_user_sizes(real: Matrix, summary: Matrix) -> UserSizeComparison:
 def sample_rows(n_rows: int, count: int, seed: int) -> np.ndarray:
     """(min(count, n_rows),) int64, ascending: ``count`` of ``n_rows`` row indices drawn without
     replacement with ``numpy.random.default_rng(seed)`` (all rows when ``count ≥ n_rows``)."""
-    _check_positive_int(n_rows, "n_rows")
-    _check_positive_int(count, "count")
-    seed = _check_seed(seed)
+    check_positive_int("n_rows", n_rows)
+    check_positive_int("count", count)
+    seed = check_seed(seed)
     if count >= n_rows:
         return np.arange(n_rows, dtype=np.int64)
     rng = np.random.default_rng(seed)
@@ -317,7 +306,7 @@ def pca_projection(real: Matrix, summary: Matrix, *, max_real_users: int = 2000,
         WorkbenchError: the stacked rows are all the same (no variance to map).
     """
     real_checked, summary_checked = _check_pair(real, summary)
-    _check_positive_int(max_real_users, "max_real_users")
+    check_positive_int("max_real_users", max_real_users)
     shown = sample_rows(real_checked.shape[0], max_real_users, seed)
     real_rows = _dense(real_checked[shown])
     summary_rows = _dense(summary_checked)
@@ -374,7 +363,7 @@ def cosine_similarities(real: Matrix, summary: Matrix) -> np.ndarray:
 
 def nearest_real_users(real: Matrix, summary: Matrix, k: int = 5) -> NearestUsers:
     """The ``k`` real users (rows of ``real`` (n, d)) most cosine-similar to each row of ``summary``."""
-    k = _check_positive_int(k, "k")
+    k = check_positive_int("k", k)
     similarities = cosine_similarities(real, summary)
     k = min(k, similarities.shape[1])
     order = np.argsort(-similarities, axis=1, kind="stable")[:, :k]
@@ -396,7 +385,7 @@ class TopItems:
 
 def top_items(summary: Matrix, k: int = 5) -> TopItems:
     """The ``k`` largest entries of each row of ``summary`` (μ, d) and their items."""
-    k = _check_positive_int(k, "k")
+    k = check_positive_int("k", k)
     rows = _dense(_check_matrix(summary, "summary"))
     k = min(k, rows.shape[1])
     order = np.argsort(-rows, axis=1, kind="stable")[:, :k]
@@ -416,8 +405,8 @@ def synthetic_user_table(dataset: Dataset, summary: Matrix, *, items: int = 5, n
     Columns: ``synthetic user`` (row index), ``size`` (sum of entries), ``top items`` (text),
     ``nearest real users`` (text), ``cosine to nearest`` (float in [0, 1]).
     """
-    _check_positive_int(items, "items")
-    _check_positive_int(neighbours, "neighbours")
+    check_positive_int("items", items)
+    check_positive_int("neighbours", neighbours)
     top = top_items(summary, items)
     nearest = nearest_real_users(dataset.train, summary, neighbours)
     labels = item_labels(dataset)
@@ -531,8 +520,8 @@ def summaries_at_temperatures(logits: np.ndarray, temperatures: Sequence[float],
     if not np.all(np.isfinite(values)):
         raise WorkbenchError("logits: expected finite values, found NaN or infinity")
     checked = _check_temperatures(temperatures)
-    draws = _check_positive_int(draws, "draws")
-    key = jax.random.key(_check_seed(seed))
+    draws = check_positive_int("draws", draws)
+    key = jax.random.key(check_seed(seed))
     matrix = jnp.asarray(values)
     return [
         np.asarray(draw_summary(matrix, key, DistillConfig(budget=values.shape[0], temperature=tau, draws=draws)))
@@ -579,7 +568,7 @@ def entry_histogram(summary: Matrix, bins: int = 20) -> tuple[np.ndarray, np.nda
 
     Bins are [e_i, e_{i+1}), the last one closed (1 falls in it).
     """
-    bins = _check_positive_int(bins, "bins")
+    bins = check_positive_int("bins", bins)
     rows = _dense(_check_matrix(summary, "summary"))
     counts, edges = np.histogram(rows, bins=bins, range=(0.0, 1.0))
     return edges, counts / rows.size
@@ -597,7 +586,7 @@ def temperature_sweep(
     """Draw a summary from ``logits`` (μ, d) at each τ (:func:`summaries_at_temperatures`) and measure
     how discrete it is (:func:`discreteness`) and how its entries spread (:func:`entry_histogram`)."""
     tolerance = _check_tolerance(tolerance)
-    bins = _check_positive_int(bins, "bins")
+    bins = check_positive_int("bins", bins)
     checked = _check_temperatures(temperatures)
     summaries = summaries_at_temperatures(logits, checked, draws=draws, seed=seed)
     rows = [discreteness(summary, tolerance=tolerance, temperature=tau) for summary, tau in zip(summaries, checked)]

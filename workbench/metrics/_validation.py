@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from workbench.errors import WorkbenchError
+from workbench.validation import check_user_item_matrix
 
 __all__ = [
     "check_k",
@@ -53,18 +54,7 @@ def as_csr(matrix: object, name: str) -> sp.csr_matrix:
 
     Copies only when the input is not already canonical. Every stored entry then means "present".
     """
-    if not sp.issparse(matrix):
-        raise WorkbenchError(
-            f"{name} must be a scipy.sparse matrix (CSR, users × items), got {type(matrix).__name__}"
-        )
-    csr = sp.csr_matrix(matrix)  # no copy for a csr_matrix; converts csr_array and other formats
-    if csr.ndim != 2:
-        raise WorkbenchError(f"{name} must be 2-D (users × items), got shape {csr.shape}")
-    if not csr.has_canonical_format or (csr.nnz and not np.all(csr.data)):
-        csr = csr.copy()  # never mutate the caller's matrix (conversions may share its arrays)
-        csr.sum_duplicates()
-        csr.eliminate_zeros()
-    return csr
+    return check_user_item_matrix(matrix, name)
 
 
 def as_scores(scores: object, name: str = "scores") -> NDArray[np.floating]:

@@ -53,18 +53,10 @@ class Recommender(Protocol):
 
 
 def check_train_matrix(train: sp.spmatrix) -> sp.csr_matrix:
-    """``train`` as CSR with sorted indices, refusing what no model can fit on."""
-    from workbench.errors import WorkbenchError
+    """``train`` as canonical CSR, refusing what no model can fit on (empty, negative or non-finite values)."""
+    from workbench.validation import check_user_item_matrix
 
-    if not sp.issparse(train):
-        raise WorkbenchError(f"the training matrix must be a scipy.sparse matrix, got {type(train).__name__}")
-    train = sp.csr_matrix(train)
-    if train.shape[0] == 0 or train.shape[1] == 0 or train.nnz == 0:
-        raise WorkbenchError(f"the training matrix is empty (shape {train.shape}, {train.nnz} interactions)")
-    if not np.all(np.isfinite(train.data)) or (train.data < 0).any():
-        raise WorkbenchError("the training matrix must hold finite, non-negative values")
-    train.sort_indices()
-    return train
+    return check_user_item_matrix(train, "train", non_negative=True, non_empty=True)
 
 
 def check_score_inputs(

@@ -52,6 +52,7 @@ from workbench.kernels.linalg import (
 )
 from workbench.kernels.memory import available_device_memory, require_memory
 from workbench.models.base import check_score_inputs, check_train_matrix
+from workbench.validation import check_lambdas
 from workbench.kernels.ntk import NTKConfig, ntk_from_inner_products
 
 DEFAULT_LAMBDAS: tuple[float, ...] = (1.0, 5.0, 20.0, 50.0, 100.0)
@@ -64,16 +65,6 @@ DENSE_ROWS_LIMIT = 512 * 2**20
 
 SUPPORT_METHODS: tuple[str, ...] = ("sample", "nystrom")
 ROUTES: tuple[str, ...] = ("auto", "dual", "inverse")
-
-
-def check_lambdas(lambdas: tuple[float, ...], parameter: str = "lambdas") -> tuple[float, ...]:
-    """Refuse an empty grid or a λ that is not a finite number > 0."""
-    if len(lambdas) == 0:
-        raise WorkbenchError(f"{parameter}: the λ grid is empty; give at least one λ > 0")
-    for value in lambdas:
-        if not isinstance(value, (int, float)) or not np.isfinite(value) or value <= 0:
-            raise WorkbenchError(f"{parameter}: every λ must be a finite number > 0, got {value!r}")
-    return tuple(float(value) for value in lambdas)
 
 
 @dataclass(frozen=True)

@@ -161,7 +161,8 @@ def check_known_parameter(name: str, value: Any, notebook: str | os.PathLike[str
     """``value`` checked against the package's own lists where ``name`` is one it knows, else as it is.
 
     ``metric``: a metric name the evaluation computes; ``seed``: an integer from 0 to 2³²−1, ``seeds``
-    a list of them; ``model``/``models``: model names. A notebook's own parameters of these names mean
+    a list of them; ``model``/``models``: model names; ``sampler``/``samplers``: registered samplers;
+    ``dataset``/``datasets``: dataset names or paths to data files (made absolute). A notebook's own parameters of these names mean
     these things in every workbench notebook; checking them here refuses a typo before the notebook
     runs for minutes and fails on every point.
     """
@@ -181,6 +182,15 @@ def check_known_parameter(name: str, value: Any, notebook: str | os.PathLike[str
             except WorkbenchError:
                 expected = "integers" if isinstance(value, list) else "an integer"
                 raise WorkbenchError(f"{where} expects {expected} from 0 to {MAX_SEED}, got {item!r}") from None
+    elif name in ("sampler", "samplers") and all(isinstance(item, str) for item in values):
+        from workbench.samplers import SAMPLER_NAMES
+
+        for item in values:
+            if item not in SAMPLER_NAMES:
+                raise WorkbenchError(f"{where}: unknown sampler {item!r}; valid samplers: {', '.join(SAMPLER_NAMES)}")
+    elif name in ("dataset", "datasets") and all(isinstance(item, str) for item in values):
+        resolved = [_dataset_source(item, where) for item in values]
+        return resolved if isinstance(value, list) else resolved[0]
     elif name in ("model", "models") and all(isinstance(item, str) for item in values):
         from workbench.models import MODEL_NAMES
 
@@ -188,6 +198,21 @@ def check_known_parameter(name: str, value: Any, notebook: str | os.PathLike[str
             if item not in MODEL_NAMES:
                 raise WorkbenchError(f"{where}: unknown model {item!r}; valid models: {', '.join(MODEL_NAMES)}")
     return value
+
+
+def _dataset_source(source: str, where: str) -> str:
+    """A registered dataset name as it is; a path to a data file made absolute (the notebook runs
+    in its output folder, not here), refused when it does not exist."""
+    from workbench.data.registry import DATASET_NAMES, is_dataset_name
+
+    if is_dataset_name(source):
+        return source
+    path = Path(source).expanduser()
+    if not path.exists():
+        raise WorkbenchError(
+            f"{where}: {source!r} is neither a dataset name ({', '.join(DATASET_NAMES)}) nor an existing data file"
+        )
+    return str(path.resolve())
 
 
 def _load_yaml(text: str) -> Any:
@@ -393,24 +418,24 @@ def read_grid(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     try:
         text = grid_path.read_text()
     except OSError as error:
-        raise WorkbenchError(f"--grid {grid_path}: cannot read it ({error.strerror or error})") from None
+        raise WorkbenchError(f"grid {grid_path}: cannot read it ({error.strerror or error})", parameter="grid") from None
     try:
         grid = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error)
-        raise WorkbenchError(f"--grid {grid_path}{where}: not valid YAML ({problem})") from None
+        raise WorkbenchError(f"grid {grid_path}{where}: not valid YAML ({problem})", parameter="grid") from None
     if not isinstance(grid, dict) or not grid:
         raise WorkbenchError(
-            f"--grid {grid_path}: expected a mapping of parameter names to lists of values, such as "
-            f"'seed: [1, 2, 3]', got {type(grid).__name__}"
+            f"grid {grid_path}: expected a mapping of parameter names to lists of values, such as "
+            f"'seed: [1, 2, 3]', got {type(grid).__name__}", parameter="grid",
         )
     names = list(grid)
     choices = [value if isinstance(value, list) else [value] for value in grid.values()]
     for name, values in zip(names, choices):
         if not values:
-            raise WorkbenchError(f"--grid {grid_path}: parameter {name!r} has an empty list of values")
+            raise WorkbenchError(f"grid {grid_path}: parameter {name!r} has an empty list of values", parameter="grid")
     return [dict(zip(names, combination)) for combination in itertools.product(*choices)]
 
 
@@ -500,7 +525,7 @@ def sweep(
     from tqdm.auto import tqdm
 
     if not isinstance(jobs, int) or jobs < 1:
-        raise WorkbenchError(f"--jobs must be a positive integer, got {jobs!r}")
+        raise WorkbenchError(f"jobs must be a positive integer, got {jobs!r}", parameter="jobs")
     source = Path(notebook)
     checked_runs = [check_parameters(source, dict(parameters)) for parameters in runs]
     folder = Path(output_dir) / source.stem

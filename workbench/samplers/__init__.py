@@ -1,8 +1,9 @@
-"""Data-budget samplers: the subsets of the training data the paper compares Distill-CF with.
+"""Data-budget samplers: Distill-CF and the subsets of the training data the paper compares it with.
 
-Each sampler is a pure function ``sample_<name>(train, budget, seed, **options) -> TrainingSample``
-of the (n_users, n_items) binary CSR training matrix:
+Every sampler is registered in :mod:`workbench.samplers.registry` and called the same way,
+``get_sampler(name)(dataset, budget, seed) -> TrainingSample``:
 
+* ``distill-cf``: a summary of synthetic users (:mod:`workbench.distill`);
 * ``interaction-rns``: a uniformly random share of the interactions;
 * ``user-rns``: random users with all their interactions;
 * ``head-user``: the most active users;
@@ -11,12 +12,12 @@ of the (n_users, n_items) binary CSR training matrix:
 Typical use::
 
     from workbench.data import load_dataset
-    from workbench.samplers import parse_budget, run_sampler, load_sample
+    from workbench.samplers import get_sampler, load_sample
 
     data = load_dataset("ml-1m")
-    sample = run_sampler("user-rns", data.train, "2%", seed=0)   # or get_sampler(name)(train, budget, seed)
+    sample = get_sampler("user-rns")(data, "2%", seed=0)   # run_sampler(name, matrix, ...) on a bare matrix
     sample.matrix        # (rows, n_items) float32 CSR: train a model on it
-    sample.for_dataset(data).save("samples/ml-1m.user-rns.2pct.npz")   # records the dataset and split
+    sample.save("samples/ml-1m.user-rns.2pct.npz")   # records the dataset and split
     again = load_sample("samples/ml-1m.user-rns.2pct.npz", dataset=data)  # refused on another split
 """
 
@@ -29,10 +30,15 @@ from workbench.samplers.interaction_rns import sample_interaction_rns
 from workbench.samplers.negatives import sample_negatives
 from workbench.samplers.proxy_mf import ProxySettings, ProxyTrace, train_bpr_proxy
 from workbench.samplers.registry import (
+    DISTILL_CF,
     SAMPLER_NAMES,
     SAMPLERS,
+    SUMMARY_LAMBDAS,
     Sampler,
+    SamplerSpec,
+    check_sampler,
     get_sampler,
+    headline_sampler,
     run_sampler,
     sampler_options,
 )
@@ -41,8 +47,13 @@ from workbench.samplers.svp_cf_user import proxy_settings, sample_svp_cf_user, s
 from workbench.samplers.user_rns import sample_user_rns
 
 __all__ = [
+    "DISTILL_CF",
     "SAMPLERS",
     "SAMPLER_NAMES",
+    "SUMMARY_LAMBDAS",
+    "SamplerSpec",
+    "check_sampler",
+    "headline_sampler",
     "Budget",
     "ProxySettings",
     "ProxyTrace",
