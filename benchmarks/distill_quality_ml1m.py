@@ -36,7 +36,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from workbench.data import load_dataset
-    from workbench.distill import SUMMARY_LAMBDAS, DistillConfig, distill
+    from workbench.distill import DistillConfig, distill
+    from workbench.samplers import SUMMARY_LAMBDAS
     from workbench.samplers import build_sample
     from workbench.evaluation import evaluate_model
     from workbench.models import InfiniteAE

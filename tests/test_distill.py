@@ -91,26 +91,27 @@ def test_budget_larger_than_the_dataset_is_refused(dataset) -> None:
 
 def test_a_non_finite_loss_stops_and_keeps_the_best_summary(dataset, monkeypatch: pytest.MonkeyPatch) -> None:
     distill_module = importlib.import_module("workbench.distill.distill")  # the module, not the function
-    real_update = distill_module.update_step
+    real_choice = distill_module.choose_inner_lambda
     calls = {"n": 0}
 
-    def update_that_diverges(*args, **kwargs):
-        logits, state, loss = real_update(*args, **kwargs)
+    def choice_that_diverges(*args, **kwargs):
+        lam, hr10, hr100 = real_choice(*args, **kwargs)
         calls["n"] += 1
-        return logits, state, (jnp.asarray(jnp.nan) if calls["n"] == 6 else loss)
+        return (float("nan"), hr10, -0.5) if calls["n"] == 2 else (lam, hr10, hr100)  # the validation at step 4
 
-    monkeypatch.setattr(distill_module, "update_step", update_that_diverges)
-    result = distill(dataset, SMALL, seed=1, progress=False)
-    assert result.stopped is not None and "step 6" in result.stopped
-    assert np.isfinite(result.summary).all() and result.best_step in (0, 4)
+    monkeypatch.setattr(distill_module, "choose_inner_lambda", choice_that_diverges)
+    result = distill(dataset, SMALL, seed=1, progress=False)  # λ = NaN makes the next update's loss NaN
+    assert result.stopped is not None and "step 5" in result.stopped
+    assert result.history.step == (0, 4)
+    assert np.isfinite(result.summary).all() and result.best_step == 0
 
 
 def test_a_second_distillation_reuses_the_compiled_step(dataset) -> None:
-    from workbench.distill.distill import adam, update_step
+    from workbench.distill.distill import adam, step
 
     config = DistillConfig(budget=4, draws=3, steps=2, evaluate_every=1)
     distill(dataset, config, seed=0, progress=False)
-    compiled = update_step._cache_size()
+    compiled = step._cache_size()
     distill(dataset, config, seed=1, progress=False)
-    assert update_step._cache_size() == compiled
+    assert step._cache_size() == compiled
     assert adam(0.04) is adam(0.04)

@@ -10,7 +10,8 @@ import pytest
 import scipy.sparse as sp
 
 from workbench.data import load_dataset
-from workbench.distill import SUMMARY_LAMBDAS, DistillConfig, distill
+from workbench.distill import DistillConfig, distill
+from workbench.samplers import SUMMARY_LAMBDAS
 from workbench.evaluation import evaluate_model
 from workbench.models import make_model
 

@@ -1,4 +1,4 @@
-"""Multi-Gumbel sampling: the sum of γ Gumbel-softmax draws, in O(μ·d) memory (SPEC §3).
+"""Multi-Gumbel sampling: the sum of γ Gumbel-softmax draws, in O(μ·d) memory (docs/distill_cf.md).
 
 For logits Z (μ, d), temperature τ and γ draws g_j of i.i.d. Gumbel(0, 1) noise (no gradient
 through the noise)::

@@ -1,4 +1,4 @@
-"""Distill-CF's objective: how well ∞-AE fitted on the summary reconstructs the real users (SPEC §3).
+"""Distill-CF's objective: how well ∞-AE fitted on the summary reconstructs the real users (docs/distill_cf.md).
 
 With the real training rows X (b, d), the summary X̂ (μ, d) in [0, 1] and λ̃ = λ·trace(K̂)/μ::
 
