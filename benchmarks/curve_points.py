@@ -1,13 +1,18 @@
 """Do recorded budget-curve points come out the same from today's code? Recompute some, compare exactly.
 
     python benchmarks/curve_points.py [--points user-rns:1%:1,distill-cf:1%:1,...] [--recorded FILE]
+        [--against OTHER.json] [--output FILE]
 
 Each point (sampler:budget:seed, model ∞-AE) of the recorded ML-1M curve
 (benchmarks/results/budget_curve_ml1m.csv, made with Distill-CF's settings stored in its rows) is
 computed again through :func:`workbench.budget.runs.budget_curve` into a temporary file, and every
 validation and test metric is compared with the recorded value: equal as float64, or the largest
 difference. Writes benchmarks/results/curve_points.ml1m.json (temporary name, then renamed) with the
-machine, the date, the commit and one entry per point.
+machine, the date, the commit and one entry per point (its values included).
+
+``--against`` compares with another run of this script instead (its ``values``), for example one made
+with an older checkout of the package on ``PYTHONPATH``: the script imports either layout (the
+package's modules moved to ``workbench.budget``/``workbench.kernels`` on 2026-11-28).
 """
 
 from __future__ import annotations
@@ -32,13 +37,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", default=DEFAULT_POINTS, help="comma-separated sampler:budget:seed")
     parser.add_argument("--recorded", type=Path, default=HERE / "results" / "budget_curve_ml1m.csv")
+    parser.add_argument("--against", type=Path, help="another run's JSON to compare with, instead of the recorded file")
     parser.add_argument("--output", type=Path, default=HERE / "results" / "curve_points.ml1m.json")
     args = parser.parse_args()
 
-    from workbench.budget.runs import BudgetCurveConfig, budget_curve, read_results
+    import workbench
     from workbench.data import load_dataset
     from workbench.distill import DistillConfig
-    from workbench.kernels.ntk import NTKConfig
+
+    try:
+        from workbench.budget.runs import BudgetCurveConfig, budget_curve, read_results
+        from workbench.kernels.ntk import NTKConfig
+    except ImportError:  # the layout before 2026-11-28
+        from workbench.experiments import BudgetCurveConfig, budget_curve, read_results
+        from workbench.ntk import NTKConfig
 
     machine = describe()
     recorded = read_results(args.recorded)
@@ -47,6 +59,7 @@ def main() -> None:
     settings["lambdas"] = tuple(settings["lambdas"])
     distill = DistillConfig(**settings)
     dataset = load_dataset("ml-1m")
+    against = json.loads(args.against.read_text()) if args.against else None
     entries = []
     for text in args.points.split(","):
         sampler, budget, seed = text.split(":")
@@ -63,19 +76,24 @@ def main() -> None:
         key = ["split", "metric"]
         mine = recorded[(recorded["sampler"] == sampler) & (recorded["budget"] == budget) & (recorded["seed"] == int(seed))
                         & (recorded["model"] == "infinite-ae")].set_index(key)["value"]
+        if against is not None:
+            other = next(point for point in against["points"] if point["point"] == text)["values"]
+            mine = mine.copy()
+            mine[:] = [other[f"{split} {metric}"] for split, metric in mine.index]
         again = frame.set_index(key)["value"].reindex(mine.index)
         difference = (again - mine).abs()
         entry = {
-            "point": text, "values": int(len(mine)), "identical": int((again == mine).sum()),
+            "point": text, "compared": int(len(mine)), "identical": int((again == mine).sum()),
             "max_abs_difference": float(difference.max()), "seconds": seconds,
-            "test_HR@10": {"recorded": float(mine[("test", "HR@10")]), "now": float(again[("test", "HR@10")])},
+            "values": {f"{split} {metric}": float(value) for (split, metric), value in again.items()},
         }
         entries.append(entry)
-        print(f"{text}: {entry['identical']}/{entry['values']} identical, max |Δ| {entry['max_abs_difference']:.3g} ({seconds:.0f} s)")
+        print(f"{text}: {entry['identical']}/{entry['compared']} identical, max |Δ| {entry['max_abs_difference']:.3g} ({seconds:.0f} s)")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE).stdout.strip()
     result = {
         "question": "do recorded budget-curve points reproduce exactly with today's code?",
-        "recorded": str(args.recorded.relative_to(HERE.parent)), "dataset": dataset.name, "split": dataset.split_origin,
+        "compared_with": str(args.against) if args.against else str(args.recorded.relative_to(HERE.parent)),
+        "package": str(Path(workbench.__file__).parent), "dataset": dataset.name, "split": dataset.split_origin,
         "distill_settings": dataclasses.asdict(distill), "date": date.today().isoformat(), "commit": commit,
         "machine": machine, "points": entries,
     }

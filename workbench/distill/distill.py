@@ -8,8 +8,8 @@ real training rows (all users, or a random batch of b), and takes an Adam step (
 rate 0.04). Every ``evaluate_every`` steps a summary is drawn, ∞-AE is fitted on it for every λ of
 the inner grid, and validation HR@100 over all users picks the λ the loss uses from then on; the
 summary kept is the one drawn at the best validation step. Step 0 evaluates the μ real users the
-logits start from (as the authors' code does): when no later draw beats them, those binary rows
-are the result. Training stops after ``steps`` steps,
+logits start from (the authors' code does not: its first evaluation is at step 25): when no later
+draw beats them, those binary rows are the result. Training stops after ``steps`` steps,
 after ``patience`` steps without a better validation HR@100, or at a non-finite loss (the best
 summary so far is kept and the step is reported). The PRNG key is split explicitly, once per update.
 
