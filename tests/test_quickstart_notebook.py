@@ -38,7 +38,7 @@ def test_notebook_is_a_tutorial_calling_the_package() -> None:
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     assert notebook.cells[0].cell_type == "markdown" and notebook.cells[0].source.startswith("# Quickstart")
     code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
-    for name in ("load_dataset", "evaluate_model", "metrics_table", "user_history", "recommend(", "compare_recommendations"):
+    for name in ("open_dataset", "evaluate_model", "metrics_table", "user_history", "recommend(", "compare_recommendations"):
         assert name in code
     assert "def " not in code and "class " not in code  # the computations live in workbench
 
