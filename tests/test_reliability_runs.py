@@ -97,7 +97,7 @@ def test_bad_parameter_is_refused_before_the_notebook_runs(
 
 def test_bad_value_in_a_sweep_grid_is_refused_before_any_run(no_execution: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     grid = tmp_path / "grid.yaml"
-    grid.write_text("dataset: [no-such-dataset]\nseeds: [[1], [a]]\n")  # were it run, it would fail at once
+    grid.write_text("dataset: [ml-100k]\nseeds: [[1], [a]]\n")  # a valid dataset, so the check that fires is the seeds one
     assert main(["sweep", str(DATA_BUDGET), "--grid", str(grid), "--output-dir", str(tmp_path), "--no-progress"]) == 2
     assert "parameter 'seeds' expects a list of integers" in capsys.readouterr().err
 
