@@ -6,8 +6,8 @@ Two levels are checked on small generated data (a 12 × 9 summary, 20 real users
   and one random direction) and in the inner λ, with the default cardinality weight and a large one;
 - the whole objective one update differentiates, logits Z → clipped multi-Gumbel summary (a fixed
   key, so the noise stays the same) → loss with its cardinality term, in every logit. That objective
-  is a closure inside ``distill.apply_update``, so the test rebuilds it from the package's pieces
-  (``draw_summary`` then ``distillation_loss``, as the closure does) and first checks that it is the
+  is ``distill._objective``, private to ``distill.apply_update``, so the test rebuilds it from the package's
+  pieces (``draw_summary`` then ``distillation_loss``, as it does) and first checks that it is the
   one the update used: ``apply_update`` returns its value, and Adam's first moment after that one
   update is 0.1 × its gradient.
 
@@ -121,7 +121,7 @@ def test_loss_gradient_in_the_summary_and_lambda(lam: float, cardinality_weight:
 
 def test_whole_objective_gradient_in_the_logits() -> None:
     """The objective an update differentiates, rebuilt from ``draw_summary`` and ``distillation_loss``
-    (it is a closure inside ``apply_update``), at τ = 5, γ = 8 and a fixed key."""
+    (``distill._objective``, private to ``apply_update``), at τ = 5, γ = 8 and a fixed key."""
     targets, mean_user_size = real_users()
     logits = np.random.default_rng(3).normal(size=SUMMARY_SHAPE)
     key = jax.random.key(4)

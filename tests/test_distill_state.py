@@ -60,7 +60,7 @@ def reference_distill(dataset, config: DistillConfig, seed: int) -> dict:
                 history[name].append(value)
             if hr100 > best["hr100"]:
                 best = {"hr100": hr100, "step": current, "lam": lam, "summary": summary, "logits": np.asarray(logits)}
-            if current - best["step"] >= config.patience:
+            if current >= config.min_steps and current - best["step"] >= config.patience:
                 stopped = "patience"
                 break
         if current == config.steps:

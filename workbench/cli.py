@@ -152,12 +152,27 @@ def _positive_float(text: str) -> float:
 
 
 def _add_distill_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--tau", type=float, default=5.0, help="Distill-CF: Gumbel-softmax temperature τ (5)")
-    parser.add_argument("--draws", type=_positive_int, default=200, help="Distill-CF: Gumbel draws γ per synthetic user (200)")
-    parser.add_argument("--steps", type=int, default=500, help="Distill-CF: at most this many Adam steps (500)")
-    parser.add_argument("--learning-rate", type=_positive_float, default=0.04, help="Distill-CF: Adam's learning rate (0.04)")
-    parser.add_argument("--evaluate-every", type=_positive_int, default=25, help="Distill-CF: steps between validations (25)")
-    parser.add_argument("--target-batch", type=_positive_int, help="Distill-CF: real users per step (default all)")
+    from workbench.distill import DistillConfig
+
+    default = DistillConfig()
+    parser.add_argument("--tau", type=float, default=default.temperature,
+                        help=f"Distill-CF: Gumbel-softmax temperature τ ({default.temperature:g})")
+    parser.add_argument("--draws", type=_positive_int, default=default.draws,
+                        help=f"Distill-CF: Gumbel draws γ per synthetic user ({default.draws})")
+    parser.add_argument("--steps", type=int, default=default.steps, help=f"Distill-CF: at most this many Adam steps ({default.steps})")
+    parser.add_argument("--learning-rate", type=_positive_float, default=default.learning_rate,
+                        help=f"Distill-CF: Adam's learning rate ({default.learning_rate:g})")
+    parser.add_argument("--evaluate-every", type=_positive_int, default=default.evaluate_every,
+                        help=f"Distill-CF: steps between validations ({default.evaluate_every})")
+    parser.add_argument("--patience", type=_positive_int, default=default.patience,
+                        help=f"Distill-CF: stop after this many steps without a better validation HR@100 ({default.patience})")
+    parser.add_argument("--min-steps", type=int, default=default.min_steps,
+                        help=f"Distill-CF: no early stop before this step ({default.min_steps})")
+    parser.add_argument(
+        "--batch-users", "--target-batch", dest="batch_users", type=int, metavar="B",
+        help="Distill-CF: B random real users per step instead of all; only their rows are made dense, so a step's "
+        "memory grows with B, not with the users (default all)",
+    )
 
 
 def _distill_config(args: argparse.Namespace) -> Any:
@@ -165,7 +180,7 @@ def _distill_config(args: argparse.Namespace) -> Any:
 
     return DistillConfig(
         temperature=args.tau, draws=args.draws, steps=args.steps, learning_rate=args.learning_rate,
-        evaluate_every=args.evaluate_every, target_batch=args.target_batch,
+        evaluate_every=args.evaluate_every, target_batch=args.batch_users, patience=args.patience, min_steps=args.min_steps,
     )
 
 
@@ -547,6 +562,10 @@ def command_budget_curve(args: argparse.Namespace) -> int:
     if args.output.suffix not in (".parquet", ".csv"):
         raise WorkbenchError(f"--output {args.output}: expected a .parquet or .csv file")
     dataset = _load(args)
+    if config.distill.target_batch is not None:  # before any point: a batch above the users fails every Distill-CF point
+        from workbench.distill.distill import check_target_batch
+
+        check_target_batch(config.distill.target_batch, dataset.n_users, f"dataset {dataset.name!r}")
     frame, failures = budget_curve(dataset, config, args.output, progress=not args.no_progress)
     if len(frame):
         print(summarise_curve(frame).to_string(index=False, float_format=lambda value: f"{value:.2f}"))
@@ -680,6 +699,9 @@ def command_sweep(args: argparse.Namespace) -> int:
 FLAGS: dict[str, str] = {
     "output": "--output", "grid": "--grid", "jobs": "--jobs", "seeds": "--seeds", "seed": "--seed",
     "samplers": "--samplers", "budgets": "--budgets", "models": "--models", "dataset": "--dataset",
+    "target_batch": "--batch-users", "temperature": "--tau", "draws": "--draws", "steps": "--steps",
+    "learning_rate": "--learning-rate", "evaluate_every": "--evaluate-every", "patience": "--patience",
+    "min_steps": "--min-steps", "budget": "--budget",
 }
 
 

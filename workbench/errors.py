@@ -22,3 +22,12 @@ class DataNotFoundError(WorkbenchError, FileNotFoundError):
 
 class MemoryBudgetError(WorkbenchError, MemoryError):
     """An allocation was refused before it was made, because it would not fit in memory."""
+
+
+class ComputationStopped(WorkbenchError):
+    """A long computation stopped because its caller asked it to (a ``should_stop`` hook answered True,
+    e.g. after a panel's Stop button): what it was computing is unfinished and is not a result.
+
+    :func:`workbench.budget.runs.budget_curve` lets it through without saving the point in progress
+    (points saved before it stay), unlike other errors of a point, which it reports and goes on after.
+    """

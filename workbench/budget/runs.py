@@ -23,6 +23,12 @@ two terminals):
   process finished first is kept as theirs) and written atomically (:func:`workbench.atomic.atomic_write`);
 * a malformed file (a line cut short, a field that does not parse, unknown or missing columns) is
   refused naming the file and line, and left untouched.
+
+A :class:`CurveMonitor` watches a run and can stop it (the budget panel's progress line and Stop
+button): it hears each point start and end (:class:`PointEvent`) and the sampler's own progress
+(Distill-CF's validations), and its ``should_stop`` is asked before each point and inside Distill-CF.
+A stop raises :class:`workbench.errors.ComputationStopped`: the points saved before it stay, the point
+in progress is not written.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ import io
 import os
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +51,7 @@ from tqdm.auto import tqdm
 from workbench.atomic import atomic_write, file_lock, remove_stale_temporaries
 from workbench.data import Dataset
 from workbench.distill import DistillConfig
-from workbench.errors import WorkbenchError
+from workbench.errors import ComputationStopped, WorkbenchError
 from workbench.evaluation import EvaluationConfig, evaluate_on_sample
 from workbench.metrics import metric_names
 from workbench.models import MODEL_NAMES
@@ -99,6 +105,49 @@ class BudgetCurveConfig:
                         if (sampler, budget, seed, model) not in points:
                             points.append((sampler, budget, seed, model))
         return points
+
+
+@dataclass(frozen=True)
+class PointEvent:
+    """What :func:`budget_curve` tells its :class:`CurveMonitor` about a point of the grid.
+
+    Attributes:
+        kind: ``"started"`` (being computed now), ``"saved"`` (merged into the file), ``"theirs"``
+            (another process saved it first: theirs is kept), ``"failed"`` (in the failures returned;
+            the run goes on) or ``"stopped"`` (stopped on request: not written, the run ends with :class:`workbench.errors.ComputationStopped`); a stop asked for between two points
+            tells ``"stopped"`` of the next one, which was not ``"started"``.
+        number, total: its place among the points this run computes (from 1).
+        sampler, budget, seed, model: the point.
+        message: the failure's or the stop's message ("" otherwise).
+    """
+
+    kind: str
+    number: int
+    total: int
+    sampler: str
+    budget: str
+    seed: int
+    model: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class CurveMonitor:
+    """Hooks to watch and stop :func:`budget_curve`; each is optional and called on the thread running it.
+
+    Attributes:
+        on_point: called with a :class:`PointEvent` when a point starts and when it ends.
+        on_progress: given to each sampler (:class:`workbench.samplers.SamplerSpec`'s ``on_progress``):
+            Distill-CF calls it with a :class:`workbench.distill.DistillProgress` after each validation;
+            the real-user samplers never call it.
+        should_stop: asked before each point and given to each sampler (Distill-CF asks it between
+            updates). When it answers True the run raises :class:`workbench.errors.ComputationStopped`:
+            the points saved before stay in the file, the one in progress is not written.
+    """
+
+    on_point: Callable[[PointEvent], None] | None = None
+    on_progress: Callable[[Any], None] | None = None
+    should_stop: Callable[[], bool] | None = None
 
 
 def _empty_results() -> pd.DataFrame:
@@ -266,7 +315,17 @@ def _parse_results(path: Path, cells: pd.DataFrame, lines: _CsvLines | None, *, 
                 position = int(np.flatnonzero((absent | (text == "")).to_numpy())[0])
                 refuse(position, f"no {column}")
             typed[column] = text
+    typed["settings"] = pd.Series(
+        [_upgrade_settings(str(sampler), str(text)) for sampler, text in zip(typed["sampler"], typed["settings"])],
+        index=typed["settings"].index,
+    )
     return pd.DataFrame(typed).astype(COLUMN_TYPES).reset_index(drop=True)
+
+
+def _upgrade_settings(sampler: str, text: str) -> str:
+    """A row's settings with the fields its sampler added since (``SamplerSpec.added_settings``)."""
+    spec = SAMPLERS.get(sampler)
+    return spec.upgrade_settings(text) if spec is not None else text
 
 
 def read_results(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -405,15 +464,21 @@ def point_settings(sampler: str, distill_config: DistillConfig) -> str:
 
 
 def evaluate_point(
-    dataset: Dataset, sampler: str, budget: str, seed: int, model_name: str, distill_config: DistillConfig, progress: bool
+    dataset: Dataset, sampler: str, budget: str, seed: int, model_name: str, distill_config: DistillConfig, progress: bool,
+    monitor: CurveMonitor | None = None,
 ) -> list[dict[str, Any]]:
-    """Tidy rows (validation and test, every metric) for one point of the grid."""
+    """Tidy rows (validation and test, every metric) for one point of the grid; ``monitor``'s
+    ``on_progress`` and ``should_stop`` go to the sampler (a stop raises ComputationStopped)."""
     started = time.perf_counter()
     sample = None
     fraction_users = fraction_interactions = 1.0
+    monitor = monitor or CurveMonitor()
     if sampler != FULL_DATA:
         spec = get_sampler(sampler)
-        sample = spec(dataset, budget, seed, config=spec.config_from((distill_config,)), progress=progress)
+        sample = spec(
+            dataset, budget, seed, config=spec.config_from((distill_config,)), progress=progress,
+            on_progress=monitor.on_progress, should_stop=monitor.should_stop,
+        )
         fraction_users, fraction_interactions = sample.fraction_users, sample.fraction_interactions
     report = evaluate_on_sample(model_name, dataset, sample, seed=seed)
     seconds = time.perf_counter() - started
@@ -456,7 +521,8 @@ def _non_finite(rows: list[dict[str, Any]]) -> str:
 
 
 def budget_curve(
-    dataset: Dataset, config: BudgetCurveConfig, output: str | os.PathLike[str], *, progress: bool = True
+    dataset: Dataset, config: BudgetCurveConfig, output: str | os.PathLike[str], *, progress: bool = True,
+    monitor: CurveMonitor | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Run every point of the grid not yet whole in ``output``; returns (all rows of the file, failures).
 
@@ -464,6 +530,11 @@ def budget_curve(
     the file as it is then, under a lock, and a point another process finished is not computed again.
     Raises WorkbenchError before computing anything when ``output`` is damaged, predates fingerprints,
     or holds rows of this dataset's name made on another split.
+
+    ``monitor`` (:class:`CurveMonitor`) hears each point start and end and the sampler's progress; when
+    its ``should_stop`` answers True (before a point, or inside Distill-CF) this raises
+    :class:`workbench.errors.ComputationStopped`: every point saved so far stays in ``output``, the
+    point in progress is not written (a KeyboardInterrupt does the same).
     """
     output = Path(output)
     if output.suffix not in (".parquet", ".csv"):
@@ -476,46 +547,67 @@ def budget_curve(
         write_results(frame, output)  # fail now, not after the first (possibly hour-long) point
     todo = missing_points(frame, dataset.name, config)
     failures: list[str] = []
+    monitor = monitor or CurveMonitor()
+
+    def tell(kind: str, number: int, point: tuple[str, str, int, str], message: str = "") -> None:
+        if monitor.on_point is not None:
+            monitor.on_point(PointEvent(kind, number, len(todo), *point, message=message))
+
     bar = tqdm(todo, desc=f"budget curve on {dataset.name}", disable=not progress, unit="point")
-    for number, (sampler, budget, seed, model) in enumerate(bar, start=1):
-        key = _point_key(dataset.name, (sampler, budget, seed, model), config.distill)
-        described = f"{sampler} at {budget}, seed {seed}, {model}"
-        if number > 1:  # another process may have done it meanwhile (the file is replaced whole: no lock to read)
-            frame = read_results(output)
-            if key in whole_points(frame):
-                if progress:
-                    tqdm.write(f"point {number}/{len(todo)} done by another process: {described}")
+    try:
+        for number, point in enumerate(bar, start=1):
+            sampler, budget, seed, model = point
+            key = _point_key(dataset.name, point, config.distill)
+            described = f"{sampler} at {budget}, seed {seed}, {model}"
+            if monitor.should_stop is not None and monitor.should_stop():
+                message = f"stopped on request before {described}; the points saved before it are kept"
+                tell("stopped", number, point, message)
+                raise ComputationStopped(message)
+            if number > 1:  # another process may have done it meanwhile (the file is replaced whole: no lock to read)
+                frame = read_results(output)
+                if key in whole_points(frame):
+                    if progress:
+                        tqdm.write(f"point {number}/{len(todo)} done by another process: {described}")
+                    tell("theirs", number, point)
+                    continue
+            bar.set_postfix({"sampler": sampler, "budget": budget, "seed": seed, "model": model})
+            tell("started", number, point)
+            try:
+                rows = evaluate_point(dataset, sampler, budget, seed, model, config.distill, progress, monitor)
+                if problem := _non_finite(rows):
+                    raise WorkbenchError(f"a non-finite result ({problem}); the point is not saved")
+            except KeyboardInterrupt:
+                raise
+            except ComputationStopped as error:  # asked for: not a failure, and the run ends here
+                tell("stopped", number, point, str(error))
+                raise
+            except Exception as error:  # one failed point must not stop the others
+                message = f"{described}: {type(error).__name__}: {error}"
+                failures.append(message)
+                tqdm.write(f"failed: {message}")
+                if not isinstance(error, WorkbenchError):
+                    tqdm.write(traceback.format_exc(limit=3))
+                tell("failed", number, point, message)
                 continue
-        bar.set_postfix({"sampler": sampler, "budget": budget, "seed": seed, "model": model})
-        try:
-            rows = evaluate_point(dataset, sampler, budget, seed, model, config.distill, progress)
-            if problem := _non_finite(rows):
-                raise WorkbenchError(f"a non-finite result ({problem}); the point is not saved")
-        except KeyboardInterrupt:
-            raise
-        except Exception as error:  # one failed point must not stop the others
-            message = f"{described}: {type(error).__name__}: {error}"
-            failures.append(message)
-            tqdm.write(f"failed: {message}")
-            if not isinstance(error, WorkbenchError):
-                tqdm.write(traceback.format_exc(limit=3))
-            continue
-        new = pd.DataFrame(rows, columns=list(COLUMNS)).astype(COLUMN_TYPES)
-        with _locked(output):
-            frame = read_results(output)  # with what other processes wrote since
-            check_fingerprints(frame, fingerprint, output)
-            theirs = key in whole_points(frame)
-            if not theirs:  # replace a partial point (rows read just now), keep every other row
-                frame = pd.concat([frame[~_rows_of(frame, key)], new], ignore_index=True)
-                write_results(frame, output)
-        if progress:  # one line per point: also readable where the bar is not (papermill's streamed log)
-            whose = " (another process saved it first: kept theirs)" if theirs else ""
-            tqdm.write(f"point {number}/{len(todo)} done: {described} ({rows[0]['seconds']:.1f} s){whose}")
+            new = pd.DataFrame(rows, columns=list(COLUMNS)).astype(COLUMN_TYPES)
+            with _locked(output):
+                frame = read_results(output)  # with what other processes wrote since
+                check_fingerprints(frame, fingerprint, output)
+                theirs = key in whole_points(frame)
+                if not theirs:  # replace a partial point (rows read just now), keep every other row
+                    frame = pd.concat([frame[~_rows_of(frame, key)], new], ignore_index=True)
+                    write_results(frame, output)
+            if progress:  # one line per point: also readable where the bar is not (papermill's streamed log)
+                whose = " (another process saved it first: kept theirs)" if theirs else ""
+                tqdm.write(f"point {number}/{len(todo)} done: {described} ({rows[0]['seconds']:.1f} s){whose}")
+            tell("theirs" if theirs else "saved", number, point)
+    finally:
+        bar.close()
     return frame, failures
 
 
 __all__: Sequence[str] = (
-    "BudgetCurveConfig", "FULL_DATA", "adopt_results", "budget_curve", "check_fingerprints",
+    "BudgetCurveConfig", "CurveMonitor", "FULL_DATA", "PointEvent", "adopt_results", "budget_curve", "check_fingerprints",
     "evaluate_point", "expected_point_rows", "missing_points", "read_results", "rows_for_configuration",
     "whole_points",
 )

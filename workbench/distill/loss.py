@@ -53,10 +53,18 @@ def distillation_loss(
     mean_user_size: float,
     cardinality_weight: float,
     config: NTKConfig,
+    target_count: int | None = None,
 ) -> jax.Array:
-    """The scalar objective above; ``mean_user_size`` = #train interactions / #users."""
+    """The scalar objective above; ``mean_user_size`` = #train interactions / #users.
+
+    ``target_count``: the number of real users among the rows of ``targets`` when the rows after
+    them are zero padding (to divide the rows among devices): the likelihood is then the sum over
+    rows divided by ``target_count`` (a zero row adds 0 to the sum). None: every row is a user and
+    the likelihood is the mean over rows.
+    """
     predictions = reconstruction(targets, summary, lam, config)
     log_probabilities = jax.nn.log_softmax(predictions, axis=-1)
-    likelihood = -jnp.mean(jnp.sum(targets * log_probabilities, axis=-1))
+    per_user = jnp.sum(targets * log_probabilities, axis=-1)
+    likelihood = -jnp.mean(per_user) if target_count is None else -jnp.sum(per_user) / target_count
     cardinality = jnp.mean(jnp.sum(summary, axis=-1)) / mean_user_size
     return likelihood + cardinality_weight * cardinality

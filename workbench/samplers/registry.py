@@ -16,6 +16,12 @@ The four real-user samplers are pure functions of the (n_users, n_items) CSR tra
 :func:`run_sampler`. Distill-CF needs the whole dataset (its inner λ is chosen on validation) and
 takes a :class:`workbench.distill.DistillConfig` (its ``budget`` field is replaced by the budget's
 number of users, μ).
+
+A long draw can be watched and stopped: every spec takes ``on_progress`` (called with the sampler's
+progress records while it runs) and ``should_stop`` (asked between pieces of its work; when it
+answers True the draw raises :class:`workbench.errors.ComputationStopped`). Distill-CF reports a
+:class:`workbench.distill.DistillProgress` at each validation and stops between updates; the
+real-user samplers are quick and ignore both.
 """
 
 from __future__ import annotations
@@ -24,8 +30,8 @@ import dataclasses
 import importlib
 import inspect
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -55,7 +61,8 @@ class SamplerSpec:
         name: the registry name, as in results files and on the command line ("user-rns").
         label: its name in legends and sentences ("User RNS").
         colour: its colour in every figure (plotly's colour-blind-safe "Safe" palette).
-        draw: ``draw(dataset, budget, seed, *, config, progress, **options) -> TrainingSample``.
+        draw: ``draw(dataset, budget, seed, *, config, progress, on_progress, should_stop, **options)
+            -> TrainingSample`` (the two hooks may be None; see the module doc).
         downstream_lambdas: the λ grid of ∞-AE fitted on its output; None keeps the model's own.
         synthetic: its rows are synthetic users (row_users all -1), not rows of real users.
         config: ``"module:Class"`` of the frozen settings object it takes (None: it takes none).
@@ -63,6 +70,9 @@ class SamplerSpec:
             computed again instead of mixed in.
         headline: the answer sentence is about this sampler when a curve has it (the paper's method).
         matrix_sampler: the pure function on a bare training matrix, when there is one.
+        added_settings: settings fields added after results were first written, each with the value
+            that does what rows written without it did; :meth:`upgrade_settings` fills them in, so
+            that such rows keep matching the configuration they were made with.
     """
 
     name: str
@@ -74,6 +84,7 @@ class SamplerSpec:
     config: str | None = None
     headline: bool = False
     matrix_sampler: Sampler | None = None
+    added_settings: Mapping[str, Any] = field(default_factory=dict)
 
     def config_class(self) -> type | None:
         """The class of its settings object (imported on first use), or None."""
@@ -98,6 +109,19 @@ class SamplerSpec:
         values.pop("budget", None)  # the budget is a column of its own
         return json.dumps(values, sort_keys=True)
 
+    def upgrade_settings(self, text: str) -> str:
+        """A results row's settings JSON with the fields of ``added_settings`` it lacks filled in (sorted
+        JSON, as :meth:`settings` writes it); "" and text that is not a JSON object are returned as they are."""
+        if not text or not self.added_settings:
+            return text
+        try:
+            values = json.loads(text)
+        except ValueError:
+            return text
+        if not isinstance(values, dict) or all(name in values for name in self.added_settings):
+            return text
+        return json.dumps({**self.added_settings, **values}, sort_keys=True)
+
     def options(self) -> dict[str, Any]:
         """{option: default} of its keyword options on a bare matrix (none for Distill-CF)."""
         if self.matrix_sampler is None:
@@ -110,19 +134,27 @@ class SamplerSpec:
 
     def __call__(
         self, dataset: Any, budget: Budget | str | int | float, seed: int, *, config: Any = None, progress: bool = False,
-        **options: Any,
+        on_progress: Callable[[Any], None] | None = None, should_stop: Callable[[], bool] | None = None, **options: Any,
     ) -> TrainingSample:
         """Draw a sample of ``dataset`` (a :class:`workbench.data.Dataset`) at ``budget`` with ``seed``.
 
         ``config``: its settings object (see :attr:`config`; the defaults when None). ``options``: the
         keyword options of its matrix sampler; unknown ones are refused with a `WorkbenchError`.
+        ``on_progress`` / ``should_stop``: hooks for a long draw (module doc): samplers that report
+        progress call ``on_progress`` with their records (Distill-CF: a DistillProgress after each
+        validation); samplers that can stop ask ``should_stop`` and raise
+        :class:`workbench.errors.ComputationStopped` (Distill-CF: ``DistillStopped``) when it answers
+        True. Samplers that can do neither ignore them.
         """
         _check_options(self, options)
         if config is not None and self.config is None:
             raise WorkbenchError(f"{self.name}: takes no settings object, got config={type(config).__name__}")
         if config is not None and not isinstance(config, self.config_class()):
             raise WorkbenchError(f"{self.name}: config must be a {self.config_class().__name__}, got {type(config).__name__}")
-        return self.draw(dataset, parse_budget(budget), seed, config=self.config_from((config,)), progress=progress, **options)
+        return self.draw(
+            dataset, parse_budget(budget), seed, config=self.config_from((config,)), progress=progress,
+            on_progress=on_progress, should_stop=should_stop, **options,
+        )
 
 
 def _check_options(spec: SamplerSpec, options: dict[str, Any]) -> None:
@@ -135,18 +167,27 @@ def _check_options(spec: SamplerSpec, options: dict[str, Any]) -> None:
 def _real_rows(matrix_sampler: Sampler) -> Callable[..., TrainingSample]:
     """``draw`` for a sampler of real users' rows: the matrix sampler on ``dataset.train``."""
 
-    def draw(dataset: Any, budget: Budget, seed: int, *, config: Any, progress: bool, **options: Any) -> TrainingSample:
+    def draw(
+        dataset: Any, budget: Budget, seed: int, *, config: Any, progress: bool, on_progress: Any, should_stop: Any, **options: Any,
+    ) -> TrainingSample:  # quick: nothing to report or to stop in the middle of
         return matrix_sampler(dataset.train, budget, seed, **options).for_dataset(dataset)
 
     return draw
 
 
-def _distill_cf(dataset: Any, budget: Budget, seed: int, *, config: Any, progress: bool) -> TrainingSample:
-    """A Distill-CF summary of μ = ``budget.n_users(n_users)`` synthetic users (docs/distill_cf.md)."""
+def _distill_cf(
+    dataset: Any, budget: Budget, seed: int, *, config: Any, progress: bool,
+    on_progress: Callable[[Any], None] | None = None, should_stop: Callable[[], bool] | None = None,
+) -> TrainingSample:
+    """A Distill-CF summary of μ = ``budget.n_users(n_users)`` synthetic users (docs/distill_cf.md);
+    ``on_progress`` gets a DistillProgress after each validation, ``should_stop`` can stop it (DistillStopped)."""
     from workbench.distill import distill
 
     size = budget.n_users(dataset.n_users)
-    result = distill(dataset, dataclasses.replace(config, budget=size), seed=seed, progress=progress)
+    result = distill(
+        dataset, dataclasses.replace(config, budget=size), seed=seed, progress=progress,
+        on_validation=on_progress, should_stop=should_stop,
+    )
     parameters = {
         **{key: value for key, value in dataclasses.asdict(result.config).items() if key != "ntk"},
         "ntk": dataclasses.asdict(result.config.ntk),
@@ -170,6 +211,7 @@ SAMPLERS: dict[str, SamplerSpec] = {
         SamplerSpec(
             DISTILL_CF, "Distill-CF", "#CC6677", _distill_cf, downstream_lambdas=SUMMARY_LAMBDAS, synthetic=True,
             config="workbench.distill.distill:DistillConfig", headline=True,
+            added_settings={"min_steps": 0},  # before min_steps, patience counted from step 0
         ),
         SamplerSpec("user-rns", "User RNS", "#88CCEE", _real_rows(sample_user_rns), matrix_sampler=sample_user_rns),
         SamplerSpec(

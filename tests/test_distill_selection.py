@@ -1,0 +1,78 @@
+"""Distill-CF's inner-λ validation against the general evaluation it shortcuts: ∞-AE fitted on the
+summary through ``InfiniteAE.fit_grid`` and scored by ``evaluate_fitted``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from conftest import random_binary_matrix
+from workbench.data import Interactions, build_dataset
+from workbench.distill.distill import DistillConfig, choose_inner_lambda
+from workbench.distill.selection import inner_lambda_hit_rates
+from workbench.evaluation import EvaluationConfig, EvaluationData, evaluate_fitted
+from workbench.kernels.ntk import NTKConfig
+from workbench.models.infinite_ae import InfiniteAE
+
+LAMBDAS = (1e-5, 1e-3, 0.1, 1.0, 5.0, 50.0)
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    matrix = random_binary_matrix(400, 300, 0.04, seed=5)
+    users, items = matrix.nonzero()
+    interactions = Interactions(users=users.astype(np.int64), items=items.astype(np.int64), ratings=None, split=None, source="generated")
+    return build_dataset("generated", interactions, seed=0)
+
+
+def summaries(dataset, seed: int) -> list[np.ndarray]:
+    """A binary user sample (a summary at step 0) and a continuous one in [0, 1]."""
+    rng = np.random.default_rng(seed)
+    binary = dataset.train[np.sort(rng.choice(dataset.n_users, 40, replace=False))].toarray().astype(np.float32)
+    continuous = np.clip(rng.dirichlet(np.full(dataset.n_items, 0.05), size=40) * 30, 0, 1).astype(np.float32)
+    return [binary, continuous]
+
+
+def through_the_evaluation(summary: np.ndarray, dataset, lambdas=LAMBDAS) -> list[tuple[float, float, float]]:
+    data = EvaluationData.prepare(dataset, seed=0, config=EvaluationConfig())
+    fits = InfiniteAE(lambdas=lambdas).fit_grid(sp.csr_matrix(summary), row_users=np.full(len(summary), -1))
+    results = []
+    for fitted in fits:
+        metrics = evaluate_fitted(fitted, data, "validation", EvaluationConfig()).metrics
+        results.append((fitted.lam, metrics["HR@10"], metrics["HR@100"]))
+    return results
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["binary sample", "continuous summary"])
+def test_hit_rates_equal_the_general_evaluation(dataset, which: int) -> None:
+    summary = summaries(dataset, seed=which)[which]
+    lean = inner_lambda_hit_rates(summary, dataset.train, dataset.validation, LAMBDAS, NTKConfig(), batch_users=64)
+    full = through_the_evaluation(summary, dataset)
+    assert [lam for lam, *_ in lean] == [lam for lam, *_ in full] == list(LAMBDAS)
+    hr = np.array([values for _, *values in lean])
+    # float32 rounding may swap two tied scores: at most a fraction of one user's hit, here none
+    np.testing.assert_allclose(hr, np.array([values for _, *values in full]), rtol=0, atol=1e-9)
+    assert len({round(value, 6) for value in hr[:, 1]}) > 1, "the λ must matter on this data for the check to mean something"
+
+
+def test_batches_do_not_change_the_result(dataset) -> None:
+    summary = summaries(dataset, seed=3)[1]
+    one = inner_lambda_hit_rates(summary, dataset.train, dataset.validation, LAMBDAS, NTKConfig(), batch_users=10_000)
+    many = inner_lambda_hit_rates(summary, dataset.train, dataset.validation, LAMBDAS, NTKConfig(), batch_users=7)
+    np.testing.assert_allclose(np.array(one), np.array(many), rtol=1e-12)
+
+
+def test_choose_inner_lambda_takes_the_best_hr100(dataset) -> None:
+    summary = summaries(dataset, seed=4)[1]
+    data = EvaluationData.prepare(dataset, seed=0, config=EvaluationConfig())
+    lam, hr10, hr100 = choose_inner_lambda(summary, data, DistillConfig(budget=40, lambdas=LAMBDAS), seed=0)
+    full = through_the_evaluation(summary, dataset)
+    best = max(full, key=lambda entry: entry[2])  # max keeps the first of equal values, as the choice does
+    assert lam == best[0] and hr100 == pytest.approx(best[2], abs=1e-9) and hr10 == pytest.approx(best[1], abs=1e-9)
+
+
+def test_an_empty_summary_scores_nothing(dataset) -> None:
+    data = EvaluationData.prepare(dataset, seed=0, config=EvaluationConfig())
+    config = DistillConfig(budget=40, lambdas=LAMBDAS)
+    assert choose_inner_lambda(np.zeros((40, dataset.n_items), np.float32), data, config, seed=0) == (LAMBDAS[0], 0.0, 0.0)
