@@ -146,7 +146,7 @@ def test_cli_sample_then_evaluate_and_a_mismatched_summary(data_file: Path, tmp_
     assert "sample.npz" in error and str(load_data_file(data_file).n_items) in error
 
 
-@pytest.mark.parametrize(("arguments", "expected"), [(["--tau", "0"], "temperature"), (["--budget", "0"], "budget"), (["--budget", "100000"], "budget")])
+@pytest.mark.parametrize(("arguments", "expected"), [(["--tau", "0"], "--tau"), (["--budget", "0"], "budget"), (["--budget", "100000"], "budget")])
 def test_cli_distill_refuses_bad_settings(data_file: Path, tmp_path: Path, arguments: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> None:
     status = main(["distill", "--data-file", str(data_file), "--output", str(tmp_path / "s.npz"), "--no-progress", *arguments])
     assert status == 2 and expected in capsys.readouterr().err
