@@ -48,6 +48,15 @@ def random_binary_matrix(n_users: int, n_items: int, density: float, seed: int) 
     return matrix
 
 
+def generated_dataset(n_users: int, n_items: int, density: float, seed: int):
+    """A Dataset (the package's random split, seed 0) of :func:`random_binary_matrix`'s interactions."""
+    from workbench.data import Interactions, build_dataset
+
+    users, items = random_binary_matrix(n_users, n_items, density, seed=seed).nonzero()
+    interactions = Interactions(users=users.astype(np.int64), items=items.astype(np.int64), ratings=None, split=None, source="generated")
+    return build_dataset("generated", interactions, seed=0)
+
+
 @pytest.fixture
 def offline_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private, empty cache folder instead of the user's; any download attempt fails loudly."""

@@ -11,8 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from conftest import random_binary_matrix
-from workbench.data import Interactions, build_dataset
+from conftest import generated_dataset
 from workbench.distill import DistillConfig, binarise, distill, reconstruction
 from workbench.errors import WorkbenchError
 from workbench.models import InfiniteAE
@@ -23,10 +22,7 @@ SMALL = DistillConfig(budget=12, draws=8, steps=12, evaluate_every=4, temperatur
 
 @pytest.fixture(scope="module")
 def dataset():
-    matrix = random_binary_matrix(150, 60, 0.12, seed=11)
-    users, items = matrix.nonzero()
-    interactions = Interactions(users=users.astype(np.int64), items=items.astype(np.int64), ratings=None, split=None, source="generated")
-    return build_dataset("generated", interactions, seed=0)
+    return generated_dataset(150, 60, 0.12, seed=11)
 
 
 def test_reconstruction_is_infinite_ae_fitted_on_the_summary(dataset) -> None:

@@ -7,22 +7,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import random_binary_matrix
-from workbench.data import Interactions, build_dataset
-from workbench.distill import DistillConfig, DistillProgress, DistillStopped, distill
+from conftest import generated_dataset
+from test_distill import SMALL  # the same settings: the compiled update is shared in one session
+from workbench.distill import DistillProgress, DistillStopped, distill
 from workbench.errors import ComputationStopped, WorkbenchError
 from workbench.samplers import get_sampler
 
-# As tests/test_distill.py's SMALL: the compiled update is shared when both files run in one session.
-SMALL = DistillConfig(budget=12, draws=8, steps=12, evaluate_every=4, temperature=1.0, patience=50)
 
 
 @pytest.fixture(scope="module")
 def dataset():
-    matrix = random_binary_matrix(150, 60, 0.12, seed=11)
-    users, items = matrix.nonzero()
-    interactions = Interactions(users=users.astype(np.int64), items=items.astype(np.int64), ratings=None, split=None, source="generated")
-    return build_dataset("generated", interactions, seed=0)
+    return generated_dataset(150, 60, 0.12, seed=11)
 
 
 def counting_stop(stop_at_call: int | None):

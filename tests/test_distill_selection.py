@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from conftest import random_binary_matrix
-from workbench.data import Interactions, build_dataset
+from conftest import generated_dataset
 from workbench.distill.distill import DistillConfig, choose_inner_lambda
 from workbench.distill.selection import inner_lambda_hit_rates
 from workbench.evaluation import EvaluationConfig, EvaluationData, evaluate_fitted
@@ -20,10 +19,7 @@ LAMBDAS = (1e-5, 1e-3, 0.1, 1.0, 5.0, 50.0)
 
 @pytest.fixture(scope="module")
 def dataset():
-    matrix = random_binary_matrix(400, 300, 0.04, seed=5)
-    users, items = matrix.nonzero()
-    interactions = Interactions(users=users.astype(np.int64), items=items.astype(np.int64), ratings=None, split=None, source="generated")
-    return build_dataset("generated", interactions, seed=0)
+    return generated_dataset(400, 300, 0.04, seed=5)
 
 
 def summaries(dataset, seed: int) -> list[np.ndarray]:

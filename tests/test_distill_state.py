@@ -12,8 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from conftest import random_binary_matrix
-from workbench.data import Interactions, build_dataset
+from conftest import generated_dataset
 from workbench.distill import DistillConfig, DistillState, StepData, StepSettings, distill, init, run_steps, step
 from workbench.evaluation import EvaluationConfig, EvaluationData
 
@@ -26,10 +25,7 @@ SMALL = DistillConfig(budget=10, draws=10, steps=60, evaluate_every=15, patience
 def dataset():
     # More than 100 items, so that validation HR@100 is not 100 for every summary and learnt
     # summaries can beat the starting users (best_step > 0).
-    matrix = random_binary_matrix(300, 400, 0.03, seed=11)
-    users, items = matrix.nonzero()
-    interactions = Interactions(users=users.astype(np.int64), items=items.astype(np.int64), ratings=None, split=None, source="generated")
-    return build_dataset("generated", interactions, seed=0)
+    return generated_dataset(300, 400, 0.03, seed=11)
 
 
 def reference_distill(dataset, config: DistillConfig, seed: int) -> dict:
