@@ -188,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     from workbench.models import MODEL_NAMES
     from workbench.samplers import SAMPLER_NAMES
 
-    parser = argparse.ArgumentParser(prog="workbench", description="Data-centric recommendation research: ∞-AE, EASE, PopRec.")
+    parser = argparse.ArgumentParser(prog="workbench", description="Data-centric recommendation research: ∞-AE, EASE, PopRec, SVD-AE, GF-CF.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     evaluate = commands.add_parser("evaluate", help="choose λ on validation, evaluate on test, print a table")
@@ -298,6 +298,8 @@ def _model_options(args: argparse.Namespace, model: str) -> dict[str, Any]:
             options["lambdas"] = args.lambdas
     elif args.lambdas is not None and model in MODEL_NAMES:  # a model without λ: refuse, do not ignore
         raise WorkbenchError(f"--lambdas does not apply to {model}: it has no λ to choose")
+    if model in ("svd-ae", "gf-cf"):
+        options["dtype"] = dtype
     return options
 
 
@@ -339,13 +341,21 @@ def format_report(report: Any) -> str:
         ]
         for metric, reference in published.items():
             lines.append(f"{metric:<10}{report.test[metric]:>10.2f}{reference:>10.2f}{report.test[metric] - reference:>+15.2f}")
-    if len(report.selection) > 1:
+    if len(report.selection) > 1 and all("lambda" in step.hyperparameters for step in report.selection):
         lines += ["", "λ curve (validation HR@100):"]
         best = report.hyperparameters.get("lambda")
         for step in report.selection:
             lam = step.hyperparameters.get("lambda")
             marker = "  <- chosen" if lam == best else ""
             lines.append(f"  λ = {lam:>8g}   HR@100 = {step.validation['HR@100']:6.2f}{marker}")
+    elif len(report.selection) > 1:  # a model without λ (SVD-AE, GF-CF): its own hyper-parameters
+        lines += ["", "hyper-parameter curve (validation HR@100):"]
+        for step in report.selection:
+            setting = ", ".join(
+                f"{key} = {value:g}" if isinstance(value, float) else f"{key} = {value}" for key, value in step.hyperparameters.items()
+            )
+            marker = "  <- chosen" if dict(step.hyperparameters) == dict(report.hyperparameters) else ""
+            lines.append(f"  {setting:<24}   HR@100 = {step.validation['HR@100']:6.2f}{marker}")
     lines += [
         "",
         f"users evaluated: {report.users['validation_evaluated']:,} (validation), {report.users['test_evaluated']:,} (test); "

@@ -1,4 +1,4 @@
-"""Models that share one interface (:mod:`workbench.models.base`): ∞-AE, EASE and PopRec."""
+"""Models that share one interface (:mod:`workbench.models.base`): ∞-AE, EASE, PopRec, SVD-AE and GF-CF."""
 
 from __future__ import annotations
 
@@ -8,19 +8,23 @@ from typing import Any
 from workbench.errors import WorkbenchError
 from workbench.models.base import FittedRecommender, Recommender
 from workbench.models.ease import DEFAULT_EASE_LAMBDAS, EASE
+from workbench.models.gf_cf import DEFAULT_GF_CF_ALPHAS, DEFAULT_GF_CF_RANKS, GFCF
 from workbench.models.infinite_ae import DEFAULT_LAMBDAS, InfiniteAE
 from workbench.models.popularity import PopRec
+from workbench.models.svd_ae import DEFAULT_SVD_AE_RANKS, SVDAE
 
 MODELS: Mapping[str, Callable[..., Recommender]] = {
     "infinite-ae": InfiniteAE,
     "ease": EASE,
     "poprec": PopRec,
+    "svd-ae": SVDAE,
+    "gf-cf": GFCF,
 }
 MODEL_NAMES: tuple[str, ...] = tuple(MODELS)
 
 
 def make_model(name: str, **options: Any) -> Recommender:
-    """A model by name (``infinite-ae``, ``ease``, ``poprec``), configured with ``options``."""
+    """A model by name (``infinite-ae``, ``ease``, ``poprec``, ``svd-ae``, ``gf-cf``), configured with ``options``."""
     if name not in MODELS:
         raise WorkbenchError(f"unknown model {name!r}; valid models: {', '.join(MODEL_NAMES)}")
     return MODELS[name](**options)
@@ -28,13 +32,18 @@ def make_model(name: str, **options: Any) -> Recommender:
 
 __all__ = [
     "DEFAULT_EASE_LAMBDAS",
+    "DEFAULT_GF_CF_ALPHAS",
+    "DEFAULT_GF_CF_RANKS",
     "DEFAULT_LAMBDAS",
+    "DEFAULT_SVD_AE_RANKS",
     "EASE",
+    "GFCF",
     "MODELS",
     "MODEL_NAMES",
     "FittedRecommender",
     "InfiniteAE",
     "PopRec",
     "Recommender",
+    "SVDAE",
     "make_model",
 ]

@@ -1,0 +1,128 @@
+"""GF-CF (Shen et al., "How Powerful is Graph Convolution for Recommendation?", CIKM 2021), in closed form.
+
+With the training matrix R (n_rows, n_items), row degrees d_u = Σ_i R_ui, item degrees
+d_i = Σ_u R_ui and R̃ = D_u^{-1/2} R D_i^{-1/2}, the linear filter is P̃ = R̃ᵀR̃ and the ideal
+low-pass filter is D_i^{-1/2} V_k V_kᵀ D_i^{1/2}, with V_k the leading k right singular vectors of R̃.
+A raw (not normalised) context row q scores::
+
+    s = q P̃ + α · q D_i^{-1/2} V_k V_kᵀ D_i^{1/2}
+
+The n_items × n_items P̃ is never formed: q P̃ is computed as (q R̃ᵀ) R̃ with sparse products
+(O(b·n_rows) memory for a chunk of b context rows, chunks kept small), and the ideal filter as
+(q D_i^{-1/2} V_k)(V_kᵀ D_i^{1/2}), O(b·n_items·k).
+
+Cost: one truncated SVD of R̃ at the largest rank of the grid (shared with SVD-AE, see
+:mod:`workbench.models.svd_ae`: ARPACK from a seeded vector or a dense LAPACK SVD, in float64),
+shared by every (α, k) of the grid, which is the product alphas × ranks (α outer). Ranks are
+*clipped* to the usable rank (at most min(n_rows, n_items) − 1 and the numerical rank, singular
+values ≤ 1e-7·σ_max being rank deficiency), ranks that clip to the same value are fitted once, and
+``hyperparameters["rank"]`` is the rank actually used. At α = 0 the rank has no effect.
+
+Fractional rows (entries in [0, 1], from a distilled summary) are used as they are: degrees are sums
+of row / column values, so fractional rows give fractional degrees. A row or an item of degree 0 gets
+weight 0 (D^{-1/2} and D^{1/2} are 0 there, no division by zero).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import scipy.sparse as sp
+
+from workbench.errors import WorkbenchError
+from workbench.models.base import check_score_inputs, check_train_matrix
+from workbench.models.svd_ae import check_dtype, check_ranks, inverse_sqrt, normalize, truncated_svd
+
+DEFAULT_GF_CF_ALPHAS: tuple[float, ...] = (0.0, 0.1, 0.3, 0.5, 1.0)
+DEFAULT_GF_CF_RANKS: tuple[int, ...] = (256,)
+_CHUNK_ENTRIES = 1 << 24  # at most this many entries in the dense (chunk, n_rows) intermediate of q R̃ᵀ
+
+
+def check_alphas(alphas: Sequence[float], parameter: str = "alphas") -> tuple[float, ...]:
+    """An α grid as floats; refuses an empty grid or an α that is not a finite number ≥ 0."""
+    alphas = tuple(alphas)
+    if len(alphas) == 0:
+        raise WorkbenchError(f"{parameter}: the α grid is empty; give at least one α ≥ 0")
+    for value in alphas:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
+            raise WorkbenchError(f"{parameter}: every α must be a finite number ≥ 0, got {value!r}")
+    return tuple(float(value) for value in alphas)
+
+
+@dataclass(frozen=True)
+class GFCF:
+    """GF-CF configuration.
+
+    Attributes:
+        alphas: the grid of ideal-filter weights α (each ≥ 0).
+        ranks: the grid of ideal-filter ranks k (each an integer ≥ 1, clipped to the usable rank).
+        dtype: "float32" (default) or "float64", the dtype of the kept matrices and of the scores.
+    """
+
+    alphas: tuple[float, ...] = DEFAULT_GF_CF_ALPHAS
+    ranks: tuple[int, ...] = DEFAULT_GF_CF_RANKS
+    dtype: Literal["float32", "float64"] = "float32"
+    name: str = "gf-cf"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "alphas", check_alphas(self.alphas))
+        object.__setattr__(self, "ranks", check_ranks(self.ranks))
+        check_dtype(self.dtype)
+
+    def fit_grid(self, train: sp.csr_matrix, *, seed: int = 0, row_users: np.ndarray | None = None) -> Iterator[FittedGFCF]:
+        """Fit GF-CF for every (α, k) of the grid from one R̃ and one SVD at the largest rank.
+        ``seed`` starts ARPACK (deterministic fits); ``row_users`` is unused."""
+        train = check_train_matrix(train)
+        dtype = np.dtype(self.dtype)
+        normalized, item_degrees = normalize(train)
+        svd = truncated_svd(normalized, self.ranks, seed=seed, model_name="GF-CF")
+        # D_i^{-1/2} V (n_items, r) and Vᵀ D_i^{1/2} (r, n_items), once for the grid; each rank slices them.
+        left = np.ascontiguousarray((inverse_sqrt(item_degrees)[:, None] * svd.vt.T).astype(dtype))
+        right = np.ascontiguousarray((svd.vt * np.sqrt(item_degrees)[None, :]).astype(dtype))
+        normalized_t = sp.csr_matrix(normalized.T, dtype=dtype)  # R̃ᵀ as CSR: (n_items, n_rows)
+        normalized = sp.csr_matrix(normalized, dtype=dtype)
+        usable = svd.usable
+        del svd
+        for alpha in self.alphas:
+            for rank in usable:
+                yield FittedGFCF(
+                    alpha=alpha, rank=rank, normalized=normalized, normalized_t=normalized_t,
+                    left=left[:, :rank], right=right[:rank],
+                )
+
+
+@dataclass(frozen=True)
+class FittedGFCF:
+    """GF-CF fitted with one (α, k): s = (q R̃ᵀ) R̃ + α (q D_i^{-1/2} V_k)(V_kᵀ D_i^{1/2})."""
+
+    alpha: float
+    rank: int
+    normalized: sp.csr_matrix  # R̃, (n_rows, n_items)
+    normalized_t: sp.csr_matrix  # R̃ᵀ, (n_items, n_rows)
+    left: np.ndarray  # D_i^{-1/2} V_k, (n_items, k)
+    right: np.ndarray  # V_kᵀ D_i^{1/2}, (k, n_items)
+
+    @property
+    def hyperparameters(self) -> Mapping[str, float | int | str | None]:
+        return {"alpha": self.alpha, "rank": self.rank}
+
+    def score(self, users: np.ndarray, context: sp.csr_matrix) -> np.ndarray:
+        """Scores (b, n_items) of the raw context rows; ``users`` are checked (one per context row, ≥ 0) but unused."""
+        _, context = check_score_inputs(users, context, self.left.shape[0], "GF-CF")
+        dtype = self.left.dtype
+        context = sp.csr_matrix(context, dtype=dtype)
+        n_rows = self.normalized.shape[0]
+        scores = np.empty(context.shape, dtype=dtype)
+        chunk = max(1, _CHUNK_ENTRIES // max(1, n_rows))
+        for start in range(0, context.shape[0], chunk):
+            rows = context[start : start + chunk]
+            through_users = np.asarray((self.normalized @ rows.T).toarray())  # (n_rows, c) = (q R̃ᵀ)ᵀ
+            scores[start : start + chunk] = np.asarray(self.normalized_t @ through_users).T  # (q R̃ᵀ) R̃
+        if self.alpha != 0.0:
+            scores += dtype.type(self.alpha) * (np.asarray(context @ self.left) @ self.right)
+        return scores
