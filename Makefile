@@ -31,9 +31,16 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # The UI tests need Debian's chromium: installed when missing (required under CI=true, else skipped).
+# Everything but the browser tests runs in TEST_WORKERS processes (pytest-xdist, a test file per
+# process: module fixtures are built once); the browser tests then run alone, since one JupyterLab
+# and one Chromium per worker would compete for the same cores. Both parts always run; the exit
+# status is the first failing part's. The 25 slowest tests are listed at the end.
+TEST_WORKERS ?= 2
 test: $(STAMP)
 	@./.ci/install-browser || { test "$$CI" != true && echo "make: no browser: the UI tests will be skipped"; }
-	$(PYTHON) -m pytest
+	@$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not ui" --durations=25; rest=$$?; \
+	$(PYTHON) -m pytest -m ui; ui=$$?; \
+	exit $$(( rest != 0 ? rest : ui ))
 
 benchmark: $(STAMP)
 	$(PYTHON) benchmarks/infinite_ae_ml1m.py
