@@ -6,8 +6,9 @@
 Runs the command after ``--`` in the current directory (run it in a fresh clone to time the set-up
 too), passes its output through, and writes benchmarks/results/suite_time.<name>.json (a temporary
 name, then renamed, in this script's repository): the command, its exit status, wall seconds, the
-CPU seconds of it and its children, pytest's last summary line and its counts (passed, failed,
-skipped, ...) when the output has one, the date, the commit, and the machine
+CPU seconds of it and its children, pytest's summary lines and their counts added up (passed,
+failed, skipped, ...; ``make test`` runs pytest twice, the browser tests apart) when the output has
+them, the date, the commit, and the machine
 (``machine.describe``: CPU model, AVX2 or AVX-512, the load when it started).
 """
 
@@ -46,11 +47,16 @@ def main() -> None:
     started_at = datetime.now(timezone.utc)
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
-    summary = None
+    summaries: list[re.Match[str]] = []
     for line in process.stdout:  # type: ignore[union-attr]
         sys.stdout.write(line)
         if match := SUMMARY.search(line):
-            summary = match
+            summaries.append(match)
+    counts: dict[str, int] = {}
+    for match in summaries:
+        for count, kind in COUNT.findall(match.group("body")):
+            kind = kind.rstrip("s") if kind.startswith(("error", "warning")) else kind
+            counts[kind] = counts.get(kind, 0) + int(count)
     status = process.wait()
     wall = time.perf_counter() - started
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -65,10 +71,9 @@ def main() -> None:
         "exit_status": status,
         "wall_seconds": wall,
         "cpu_seconds": children.ru_utime + children.ru_stime,
-        "pytest_summary": summary.string.strip().strip("=").strip() if summary else None,
-        "pytest_seconds": float(summary.group("seconds")) if summary else None,
-        "pytest_counts": {kind.rstrip("s") if kind.startswith(("error", "warning")) else kind: int(count)
-                          for count, kind in COUNT.findall(summary.group("body"))} if summary else None,
+        "pytest_summary": [match.string.strip().strip("=").strip() for match in summaries] or None,
+        "pytest_seconds": sum(float(match.group("seconds")) for match in summaries) if summaries else None,
+        "pytest_counts": counts or None,
     }
     output = args.output or HERE / "results" / f"suite_time.{args.name}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
