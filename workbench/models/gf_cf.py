@@ -38,7 +38,7 @@ from workbench.errors import WorkbenchError
 from workbench.models.base import check_score_inputs, check_train_matrix
 from workbench.models.svd_ae import check_dtype, check_ranks, inverse_sqrt, normalize, truncated_svd
 
-DEFAULT_GF_CF_ALPHAS: tuple[float, ...] = (0.0, 0.1, 0.3, 0.5, 1.0)
+DEFAULT_GF_CF_ALPHAS: tuple[float, ...] = (0.0, 0.1, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0)
 DEFAULT_GF_CF_RANKS: tuple[int, ...] = (256,)
 _CHUNK_ENTRIES = 1 << 24  # at most this many entries in the dense (chunk, n_rows) intermediate of q R̃ᵀ
 
