@@ -6,6 +6,8 @@ expected and what was given), never deep inside numpy with a raw ValueError or O
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import math
 import numbers
 
@@ -52,6 +54,34 @@ def check_lambdas(lambdas: tuple[float, ...], parameter: str = "lambdas") -> tup
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
             raise WorkbenchError(f"{parameter}: every λ must be a finite number > 0, got {value!r}")
     return tuple(float(value) for value in lambdas)
+
+
+def check_ranks(ranks: Sequence[int], parameter: str = "ranks") -> tuple[int, ...]:
+    """A rank grid as ints; refuses an empty grid or a rank that is not an integer ≥ 1."""
+    ranks = tuple(ranks)
+    if len(ranks) == 0:
+        raise WorkbenchError(f"{parameter}: the rank grid is empty; give at least one rank ≥ 1")
+    for value in ranks:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise WorkbenchError(f"{parameter}: every rank must be an integer ≥ 1, got {value!r}")
+    return tuple(int(value) for value in ranks)
+
+
+def check_alphas(alphas: Sequence[float], parameter: str = "alphas") -> tuple[float, ...]:
+    """An α grid as floats; refuses an empty grid or an α that is not a finite number ≥ 0."""
+    alphas = tuple(alphas)
+    if len(alphas) == 0:
+        raise WorkbenchError(f"{parameter}: the α grid is empty; give at least one α ≥ 0")
+    for value in alphas:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
+            raise WorkbenchError(f"{parameter}: every α must be a finite number ≥ 0, got {value!r}")
+    return tuple(float(value) for value in alphas)
+
+
+def check_dtype(dtype: str) -> None:
+    """Refuses a dtype other than "float32" or "float64" (the models' ``dtype`` option)."""
+    if dtype not in ("float32", "float64"):
+        raise WorkbenchError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
 
 
 def check_user_item_matrix(

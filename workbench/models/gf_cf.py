@@ -25,33 +25,20 @@ weight 0 (D^{-1/2} and D^{1/2} are 0 there, no division by zero).
 
 from __future__ import annotations
 
-import math
-import numbers
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
 
-from workbench.errors import WorkbenchError
 from workbench.models.base import check_score_inputs, check_train_matrix
-from workbench.models.svd_ae import check_dtype, check_ranks, inverse_sqrt, normalize, truncated_svd
+from workbench.models.svd_ae import inverse_sqrt, normalize, truncated_svd
+from workbench.validation import check_alphas, check_dtype, check_ranks
 
 DEFAULT_GF_CF_ALPHAS: tuple[float, ...] = (0.0, 0.1, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0)
 DEFAULT_GF_CF_RANKS: tuple[int, ...] = (256,)
 _CHUNK_ENTRIES = 1 << 24  # at most this many entries in the dense (chunk, n_rows) intermediate of q R̃ᵀ
-
-
-def check_alphas(alphas: Sequence[float], parameter: str = "alphas") -> tuple[float, ...]:
-    """An α grid as floats; refuses an empty grid or an α that is not a finite number ≥ 0."""
-    alphas = tuple(alphas)
-    if len(alphas) == 0:
-        raise WorkbenchError(f"{parameter}: the α grid is empty; give at least one α ≥ 0")
-    for value in alphas:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
-            raise WorkbenchError(f"{parameter}: every α must be a finite number ≥ 0, got {value!r}")
-    return tuple(float(value) for value in alphas)
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ from workbench.kernels.linalg import (
 )
 from workbench.kernels.memory import available_device_memory, require_memory
 from workbench.models.base import check_score_inputs, check_train_matrix
-from workbench.validation import check_lambdas
+from workbench.validation import check_dtype, check_lambdas
 from workbench.kernels.ntk import NTKConfig, ntk_from_inner_products
 
 DEFAULT_LAMBDAS: tuple[float, ...] = (1.0, 5.0, 20.0, 50.0, 100.0)
@@ -110,8 +110,7 @@ class InfiniteAE:
             raise WorkbenchError(f"support_method must be one of {', '.join(SUPPORT_METHODS)}, got {self.support_method!r}")
         if self.route not in ROUTES:
             raise WorkbenchError(f"route must be one of {', '.join(ROUTES)}, got {self.route!r}")
-        if self.dtype not in ("float32", "float64"):
-            raise WorkbenchError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
+        check_dtype(self.dtype)
         if self.linear_algebra not in ALGEBRA_NAMES:
             raise WorkbenchError(
                 f"linear_algebra must be one of {', '.join(ALGEBRA_NAMES)}, got {self.linear_algebra!r}"

@@ -31,8 +31,7 @@ gets weight 0 (D^{-1/2} is 0 there, no division by zero); an empty context row s
 
 from __future__ import annotations
 
-import numbers
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -43,26 +42,11 @@ import scipy.sparse.linalg as spla
 from workbench.errors import WorkbenchError
 from workbench.kernels.memory import format_bytes, require_memory
 from workbench.models.base import check_score_inputs, check_train_matrix
+from workbench.validation import check_dtype, check_ranks
 
 DEFAULT_SVD_AE_RANKS: tuple[int, ...] = (16, 32, 64, 128, 256, 512)
 RANK_TOLERANCE = 1e-7  # singular values ≤ RANK_TOLERANCE · σ_max count as zero
 _DENSE_SVD_ENTRIES = 1 << 22  # below this many matrix entries a dense SVD is cheaper than ARPACK
-
-
-def check_ranks(ranks: Sequence[int], parameter: str = "ranks") -> tuple[int, ...]:
-    """A rank grid as ints; refuses an empty grid or a rank that is not an integer ≥ 1."""
-    ranks = tuple(ranks)
-    if len(ranks) == 0:
-        raise WorkbenchError(f"{parameter}: the rank grid is empty; give at least one rank ≥ 1")
-    for value in ranks:
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise WorkbenchError(f"{parameter}: every rank must be an integer ≥ 1, got {value!r}")
-    return tuple(int(value) for value in ranks)
-
-
-def check_dtype(dtype: str) -> None:
-    if dtype not in ("float32", "float64"):
-        raise WorkbenchError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
 
 
 def inverse_sqrt(degrees: np.ndarray) -> np.ndarray:
