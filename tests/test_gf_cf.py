@@ -40,6 +40,7 @@ def test_gf_cf_matches_definition(dtype: str) -> None:
         {"alpha": a, "rank": k} for a, k in itertools.product((0.0, 0.3), (4, 16))
     ]
     for fitted in fitted_models:
+        assert fitted.linear is not None and fitted.linear is fitted_models[0].linear  # P̃ formed once, shared
         scores = fitted.score(users, train)
         assert scores.shape == (60, 40) and scores.dtype == np.dtype(dtype)
         reference = dense_gf_cf(dense, dense, fitted.alpha, fitted.rank)
@@ -56,9 +57,11 @@ def test_gf_cf_sparse_svd_path_and_chunked_scoring(monkeypatch: pytest.MonkeyPat
     from workbench.models import gf_cf
 
     monkeypatch.setattr(gf_cf, "_CHUNK_ENTRIES", 7 * 60)  # score 7 context rows at a time
+    monkeypatch.setattr(gf_cf, "_DENSE_FILTER_ENTRIES", 0)  # never form P̃: the path of large item counts
     train = binary_matrix()
     dense = train.toarray().astype(np.float64)
     (fitted,) = GFCF(alphas=(0.5,), ranks=(8,), dtype="float64").fit_grid(train, seed=2)
+    assert fitted.linear is None
     assert_close_with_same_top10(fitted.score(np.arange(60), train), dense_gf_cf(dense, dense, 0.5, 8))
 
 

@@ -7,8 +7,10 @@ A raw (not normalised) context row q scores::
 
     s = q P̃ + α · q D_i^{-1/2} V_k V_kᵀ D_i^{1/2}
 
-The n_items × n_items P̃ is never formed: q P̃ is computed as (q R̃ᵀ) R̃ with sparse products
-(O(b·n_rows) memory for a chunk of b context rows, chunks kept small), and the ideal filter as
+The n_items × n_items P̃ is formed (once, shared by the whole grid) only when it is small: at most
+2²⁶ entries (256 MiB in float32, n_items ≤ 8,192), where scoring b rows as q·P̃ is about five times
+faster than the alternative on ML-1M. Otherwise q P̃ is computed as (q R̃ᵀ) R̃ with sparse products
+(O(b·n_rows) memory for a chunk of b context rows, chunks kept small). The ideal filter is always
 (q D_i^{-1/2} V_k)(V_kᵀ D_i^{1/2}), O(b·n_items·k).
 
 Cost: one truncated SVD of R̃ at the largest rank of the grid (shared with SVD-AE, see
@@ -39,6 +41,7 @@ from workbench.validation import check_alphas, check_dtype, check_ranks
 DEFAULT_GF_CF_ALPHAS: tuple[float, ...] = (0.0, 0.1, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0)
 DEFAULT_GF_CF_RANKS: tuple[int, ...] = (256,)
 _CHUNK_ENTRIES = 1 << 24  # at most this many entries in the dense (chunk, n_rows) intermediate of q R̃ᵀ
+_DENSE_FILTER_ENTRIES = 1 << 26  # form P̃ = R̃ᵀR̃ (n_items²) when it has at most this many entries
 
 
 @dataclass(frozen=True)
@@ -73,13 +76,17 @@ class GFCF:
         right = np.ascontiguousarray((svd.vt * np.sqrt(item_degrees)[None, :]).astype(dtype))
         normalized_t = sp.csr_matrix(normalized.T, dtype=dtype)  # R̃ᵀ as CSR: (n_items, n_rows)
         normalized = sp.csr_matrix(normalized, dtype=dtype)
+        n_items = normalized.shape[1]
+        linear = None
+        if n_items * n_items <= _DENSE_FILTER_ENTRIES:  # P̃ = R̃ᵀR̃ once for the grid (at most 256 MiB in float32)
+            linear = np.asarray((normalized_t @ normalized).toarray(), dtype=dtype)
         usable = svd.usable
         del svd
         for alpha in self.alphas:
             for rank in usable:
                 yield FittedGFCF(
                     alpha=alpha, rank=rank, normalized=normalized, normalized_t=normalized_t,
-                    left=left[:, :rank], right=right[:rank],
+                    left=left[:, :rank], right=right[:rank], linear=linear,
                 )
 
 
@@ -93,6 +100,7 @@ class FittedGFCF:
     normalized_t: sp.csr_matrix  # R̃ᵀ, (n_items, n_rows)
     left: np.ndarray  # D_i^{-1/2} V_k, (n_items, k)
     right: np.ndarray  # V_kᵀ D_i^{1/2}, (k, n_items)
+    linear: np.ndarray | None = None  # P̃ = R̃ᵀR̃ (n_items, n_items) when small enough to keep, else None
 
     @property
     def hyperparameters(self) -> Mapping[str, float | int | str | None]:
@@ -103,13 +111,16 @@ class FittedGFCF:
         _, context = check_score_inputs(users, context, self.left.shape[0], "GF-CF")
         dtype = self.left.dtype
         context = sp.csr_matrix(context, dtype=dtype)
-        n_rows = self.normalized.shape[0]
-        scores = np.empty(context.shape, dtype=dtype)
-        chunk = max(1, _CHUNK_ENTRIES // max(1, n_rows))
-        for start in range(0, context.shape[0], chunk):
-            rows = context[start : start + chunk]
-            through_users = np.asarray((self.normalized @ rows.T).toarray())  # (n_rows, c) = (q R̃ᵀ)ᵀ
-            scores[start : start + chunk] = np.asarray(self.normalized_t @ through_users).T  # (q R̃ᵀ) R̃
+        if self.linear is not None:
+            scores = np.asarray(context @ self.linear, dtype=dtype)  # q P̃
+        else:
+            n_rows = self.normalized.shape[0]
+            scores = np.empty(context.shape, dtype=dtype)
+            chunk = max(1, _CHUNK_ENTRIES // max(1, n_rows))
+            for start in range(0, context.shape[0], chunk):
+                rows = context[start : start + chunk]
+                through_users = np.asarray((self.normalized @ rows.T).toarray())  # (n_rows, c) = (q R̃ᵀ)ᵀ
+                scores[start : start + chunk] = np.asarray(self.normalized_t @ through_users).T  # (q R̃ᵀ) R̃
         if self.alpha != 0.0:
             scores += dtype.type(self.alpha) * (np.asarray(context @ self.left) @ self.right)
         return scores
