@@ -330,6 +330,11 @@ def format_report(report: Any) -> str:
             f"{metric:<10}{report.validation.get(metric, float('nan')):>12.2f}{report.test[metric]:>10.2f}"
             + (f"{reference:>10.2f}{report.test[metric] - reference:>+12.2f}" if reference is not None else f"{'':>10}{'':>12}")
         )
+    if paper:
+        from workbench.reference import INFINITE_AE_SOURCE, paper_source
+
+        if paper_source(report.model) != INFINITE_AE_SOURCE:  # the ∞-AE paper's rows need no footnote
+            lines.append(f"paper: {paper_source(report.model)}")
     if published:
         from workbench.reference import LIGHTGCN_SOURCE
 
@@ -339,8 +344,18 @@ def format_report(report: Any) -> str:
             "all items ranked, the user's train.txt items (train ∪ validation) masked, averaged over test users:",
             f"{'metric':<10}{'test':>10}{'LightGCN':>10}{'test-LightGCN':>15}",
         ]
+        from workbench.reference import lightgcn_split_metrics, paper_source
+
+        own = lightgcn_split_metrics(report.dataset, report.model)
+        if own:
+            lines[-1] += f"{'own paper':>11}"
         for metric, reference in published.items():
-            lines.append(f"{metric:<10}{report.test[metric]:>10.2f}{reference:>10.2f}{report.test[metric] - reference:>+15.2f}")
+            lines.append(
+                f"{metric:<10}{report.test[metric]:>10.2f}{reference:>10.2f}{report.test[metric] - reference:>+15.2f}"
+                + (f"{own[metric]:>11.2f}" if metric in own else "")
+            )
+        if own:
+            lines.append(f"own paper: {paper_source(report.model)}")
     if len(report.selection) > 1 and all("lambda" in step.hyperparameters for step in report.selection):
         lines += ["", "λ curve (validation HR@100):"]
         best = report.hyperparameters.get("lambda")
@@ -485,43 +500,65 @@ def command_reproduce(args: argparse.Namespace) -> int:
     return 0 if reports else 2
 
 
+def chosen_setting(hyperparameters: Any) -> str:
+    """The chosen grid values of a report, short: "λ=5", "k=128", "α=1 k=256" ("—" for none)."""
+    from workbench.evaluation import HYPERPARAMETER_SYMBOLS
+
+    parts = [f"{symbol}={hyperparameters[key]:g}" for key, symbol in HYPERPARAMETER_SYMBOLS.items() if key in hyperparameters]
+    return " ".join(parts) or "—"
+
+
 def summary_table(reports: Sequence[Any]) -> str:
-    """One line per model: measured test NDCG@10 and HR@10 next to the paper's.
+    """One line per model: measured test NDCG@10, HR@10 and HR@100 next to the published figures.
 
-    On a dataset with LightGCN's split (gowalla, yelp2018), a second block: test Recall@20 and NDCG@20
-    (LightGCN's protocol) next to LightGCN's published figures.
+    The "paper" columns are the ∞-AE paper's for ∞-AE and its baselines, and a newer model's own paper
+    where it published on the same split (SVD-AE on ML-1M); a footnote names the sources. "chosen" is the
+    setting validation chose (λ, k, α). On a dataset with LightGCN's split (gowalla, yelp2018), a second
+    block: test Recall@20 and NDCG@20 (LightGCN's protocol) next to LightGCN's published figures and,
+    where the model published its own on that split (GF-CF), those too.
     """
-    from workbench.reference import paper_metrics
+    from workbench.reference import lightgcn_split_metrics, paper_metrics, paper_source
 
-    lines = [f"{'model':<14}{'NDCG@10':>9}{'paper':>8}{'HR@10':>8}{'paper':>8}{'HR@100':>8}{'paper':>8}{'λ':>8}{'seconds':>9}"]
+    lines = [f"{'model':<14}{'NDCG@10':>9}{'paper':>8}{'HR@10':>8}{'paper':>8}{'HR@100':>8}{'paper':>8}  {'chosen':<14}{'seconds':>9}"]
+    sources: dict[str, list[str]] = {}
+
+    def cell(metric: str, source: Any) -> str:
+        value = source.get(metric)
+        return f"{value:>8.2f}" if value is not None else f"{'—':>8}"
+
     for report in reports:
         paper = paper_metrics(report.dataset, report.model)
-
-        def cell(metric: str, source: Any) -> str:
-            value = source.get(metric)
-            return f"{value:>8.2f}" if value is not None else f"{'—':>8}"
-
-        lam = report.hyperparameters.get("lambda")
+        if paper:
+            sources.setdefault(paper_source(report.model), []).append(report.model)
         lines.append(
             f"{report.model:<14}{report.test['NDCG@10']:>9.2f}{cell('NDCG@10', paper)}{cell('HR@10', report.test)}"
             f"{cell('HR@10', paper)}{cell('HR@100', report.test)}{cell('HR@100', paper)}"
-            f"{(f'{lam:g}' if lam is not None else '—'):>8}{report.seconds['total']:>9.1f}"
+            f"  {chosen_setting(report.hyperparameters):<14}{report.seconds['total']:>9.1f}"
         )
+    if sources:
+        lines.append("paper: " + "; ".join(f"{source} ({', '.join(models)})" for source, models in sources.items()))
     lightgcn = [(report, published) for report in reports if (published := _lightgcn_published(report))]
     if lightgcn:
         from workbench.reference import LIGHTGCN_SOURCE
 
         lines += [
             "",
-            f"LightGCN protocol: Recall@20, NDCG@20, test (published LightGCN: {LIGHTGCN_SOURCE})",
-            f"{'model':<14}{'Recall@20':>10}{'LightGCN':>10}{'diff':>8}{'NDCG@20':>9}{'LightGCN':>10}{'diff':>8}",
+            f"LightGCN protocol: Recall@20, NDCG@20, test (published LightGCN: {LIGHTGCN_SOURCE}; own: the model's paper)",
+            f"{'model':<14}{'Recall@20':>10}{'LightGCN':>10}{'diff':>8}{'own':>8}{'NDCG@20':>9}{'LightGCN':>10}{'diff':>8}{'own':>8}",
         ]
+        own_sources: dict[str, list[str]] = {}
         for report, published in lightgcn:
             recall, ndcg = report.test["Recall@20"], report.test["NDCG@20"]
+            own = lightgcn_split_metrics(report.dataset, report.model)
+            if own:
+                own_sources.setdefault(paper_source(report.model), []).append(report.model)
             lines.append(
                 f"{report.model:<14}{recall:>10.2f}{published['Recall@20']:>10.2f}{recall - published['Recall@20']:>+8.2f}"
-                f"{ndcg:>9.2f}{published['NDCG@20']:>10.2f}{ndcg - published['NDCG@20']:>+8.2f}"
+                f"{cell('Recall@20', own)}{ndcg:>9.2f}{published['NDCG@20']:>10.2f}{ndcg - published['NDCG@20']:>+8.2f}"
+                f"{cell('NDCG@20', own)}"
             )
+        if own_sources:
+            lines.append("own: " + "; ".join(f"{source} ({', '.join(models)})" for source, models in own_sources.items()))
     return "\n".join(lines)
 
 

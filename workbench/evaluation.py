@@ -310,18 +310,25 @@ def evaluate_model(
     )
 
 
+#: How the grids' hyper-parameters are written in notes and tables.
+HYPERPARAMETER_SYMBOLS: Mapping[str, str] = {"lambda": "λ", "alpha": "α", "rank": "k"}
+
+
 def _edge_notes(steps: list[SelectionStep], chosen: FittedRecommender) -> tuple[str, ...]:
-    """A note when the chosen λ is the smallest or largest of a grid of more than one value."""
-    lambdas = [step.hyperparameters.get("lambda") for step in steps]
-    chosen_lambda = chosen.hyperparameters.get("lambda")
-    if len(lambdas) < 2 or chosen_lambda is None or None in lambdas:
-        return ()
-    if chosen_lambda == min(lambdas) or chosen_lambda == max(lambdas):
-        return (
-            f"the chosen λ = {chosen_lambda:g} is at the edge of the grid {sorted(lambdas)}: "
-            "widen the grid to be sure the best λ is inside it",
-        )
-    return ()
+    """A note for each grid hyper-parameter (λ, α, rank k) whose chosen value is the smallest or the
+    largest of the values tried, when more than one was tried."""
+    notes = []
+    for key, symbol in HYPERPARAMETER_SYMBOLS.items():
+        values = [step.hyperparameters.get(key) for step in steps]
+        value = chosen.hyperparameters.get(key)
+        if value is None or None in values or len(set(values)) < 2:
+            continue
+        if value == min(values) or value == max(values):
+            notes.append(
+                f"the chosen {symbol} = {value:g} is at the edge of the grid {sorted(set(values))}: "
+                f"widen the grid to be sure the best {symbol} is inside it"
+            )
+    return tuple(notes)
 
 
 def evaluate_on_sample(
