@@ -7,15 +7,17 @@ Every expected number below is computed by hand from :data:`CURVE` (values in %,
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.budget.answer import BudgetAnswer, answer, point_sentence
-from workbench.budget.curve import CURVE_COLUMNS, budget_percent, curve_table, full_data_value
+from workbench.budget.answer import BudgetAnswer, ModelComparison, answer, compare_curves, compare_models, point_sentence
+from workbench.budget.curve import CURVE_COLUMNS, BudgetCurve, budget_percent, curve_table, full_data_value
 from workbench.distill import DistillConfig
 from workbench.errors import WorkbenchError
+from workbench.models import MODEL_LABELS, MODEL_NAMES
 from workbench.budget.runs import COLUMN_TYPES, COLUMNS, point_settings
 
 DATASET = "toy"
@@ -417,3 +419,151 @@ def test_point_sentence_unknown_sampler_keeps_its_name() -> None:
     table = curve_table(tidy([row("my-sampler", "5%", 1, 10.0), row("my-sampler", "5%", 2, 20.0)]))
     text = point_sentence(table, full_value=None, metric="AUC", sampler="my-sampler", percent=5.0)
     assert text.startswith("At 5 % of the users, my-sampler reaches AUC 15.00 ± 7.07 (2 seeds)")
+
+
+# --- compare_models: "or a better model?" --------------------------------------------------------------
+
+
+def model_table(points: dict[tuple[str, float], float]) -> pd.DataFrame:
+    """A curve table (the columns of CURVE_COLUMNS) from {(sampler, % of users): mean}, one seed each."""
+    records = [
+        {"sampler": sampler, "budget": f"{percent:g}%", "percent_users": percent, "mean": mean, "std": np.nan, "seeds": 1,
+         "fraction_users": percent / 100, "fraction_interactions": percent / 100, "relative": np.nan}
+        for (sampler, percent), mean in points.items()
+    ]
+    return pd.DataFrame(records, columns=list(CURVE_COLUMNS))
+
+
+#: ∞-AE on all the data: 30.5; with User RNS it reaches 95 % (28.975) at 10 % of the users.
+INFINITE_AE = model_table({("user-rns", 1.0): 20.0, ("user-rns", 10.0): 29.5, ("user-rns", 50.0): 30.2})
+INFINITE_AE_FULL = 30.5
+
+
+def compare(tables: dict[str, pd.DataFrame], fulls: dict[str, float | None], *, percent: float = 10.0, **options) -> ModelComparison | None:
+    arguments = {"chosen": "infinite-ae", "sampler": "user-rns", "percent": percent, "metric": "HR@10", "dataset": "ml-1m", **options}
+    return compare_models({"infinite-ae": INFINITE_AE, **tables}, {"infinite-ae": INFINITE_AE_FULL, **fulls}, **arguments)
+
+
+def test_model_labels_name_every_registered_model() -> None:
+    assert set(MODEL_LABELS) == set(MODEL_NAMES)
+    assert MODEL_LABELS["infinite-ae"] == "∞-AE" and MODEL_LABELS["svd-ae"] == "SVD-AE" and MODEL_LABELS["gf-cf"] == "GF-CF"
+
+
+def test_compare_models_another_model_beats_the_chosen_one_at_the_answer_budget() -> None:
+    svd = model_table({("user-rns", 10.0): 30.9, ("distill-cf", 10.0): 10.0})
+    gf = model_table({("user-rns", 10.0): 29.0})
+    result = compare({"svd-ae": svd, "gf-cf": gf}, {"svd-ae": 31.5, "gf-cf": 30.0})
+    assert isinstance(result, ModelComparison)
+    assert result.beating == ("svd-ae",)
+    assert result.values == {"svd-ae": pytest.approx(30.9), "gf-cf": pytest.approx(29.0)}  # User RNS only, not Distill-CF
+    assert (result.chosen, result.sampler, result.percent, result.reached, result.full_value) == ("infinite-ae", "user-rns", 10.0, True, 30.5)
+    assert result.missing == () and result.later_percent is None and result.later == {}
+    assert result.sentence == "SVD-AE on 10 % of the users (User RNS) beats ∞-AE on all of them (30.90 against 30.50 HR@10)."
+
+
+def test_compare_models_several_models_beat_best_first() -> None:
+    svd = model_table({("user-rns", 10.0): 30.9})
+    gf = model_table({("user-rns", 10.0): 31.2})
+    ease = model_table({("user-rns", 10.0): 30.5})  # a tie does not beat
+    result = compare({"svd-ae": svd, "gf-cf": gf, "ease": ease}, {})
+    assert result.beating == ("gf-cf", "svd-ae")
+    assert result.sentence == (
+        "GF-CF and SVD-AE on 10 % of the users (User RNS) beat ∞-AE on all of them (31.20 and 30.90 against 30.50 HR@10)."
+    )
+
+
+def test_compare_models_none_beats_at_the_answer_budget_but_one_does_at_a_larger_budget() -> None:
+    svd = model_table({("user-rns", 10.0): 29.0, ("user-rns", 20.0): 30.0, ("user-rns", 50.0): 31.0})
+    gf = model_table({("user-rns", 10.0): 28.0, ("user-rns", 20.0): 30.6, ("user-rns", 50.0): 32.0})
+    result = compare({"svd-ae": svd, "gf-cf": gf}, {"svd-ae": 33.0, "gf-cf": 34.0})
+    assert result.beating == ()
+    assert result.later_percent == 20.0 and result.later == {"gf-cf": pytest.approx(30.6)}  # the smallest larger budget
+    assert result.sentence == (
+        "No other model on 10 % of the users (User RNS) beats ∞-AE on all of them (30.50 HR@10; best: SVD-AE, 29.00). "
+        "GF-CF beats it with 20 % of the users (User RNS; 30.60)."
+    )
+
+
+def test_compare_models_none_beats_at_any_budget_but_one_does_on_all_the_data() -> None:
+    svd = model_table({("user-rns", 10.0): 29.0, ("user-rns", 50.0): 30.0})
+    result = compare({"svd-ae": svd, "ease": model_table({("user-rns", 10.0): 25.0})}, {"svd-ae": 31.2, "ease": 30.0})
+    assert result.beating == () and result.later_percent == 100.0 and result.later == {"svd-ae": pytest.approx(31.2)}
+    assert result.sentence.endswith(" SVD-AE on all the data beats it (31.20).")
+
+
+def test_compare_models_no_other_model_ever_beats_the_chosen_one() -> None:
+    svd = model_table({("user-rns", 1.0): 12.0, ("user-rns", 10.0): 25.0, ("user-rns", 50.0): 30.0, ("distill-cf", 50.0): 99.0})
+    result = compare({"svd-ae": svd}, {"svd-ae": 30.4})
+    assert result.beating == () and result.later_percent is None and result.later == {}
+    assert result.values == {"svd-ae": pytest.approx(25.0)}
+    assert result.sentence == (
+        "No other model on 10 % of the users (User RNS) beats ∞-AE on all of them (30.50 HR@10; best: SVD-AE, 25.00). "
+        "No other model beats it at a larger budget of User RNS or on all the data either."
+    )
+
+
+def test_compare_models_a_model_without_a_point_at_the_budget_has_none_yet() -> None:
+    svd = model_table({("user-rns", 1.0): 12.0, ("user-rns", 50.0): 31.0})  # no 10 % point
+    gf = model_table({("user-rns", 10.0): 31.0})
+    result = compare({"svd-ae": svd, "gf-cf": gf}, {"svd-ae": None, "gf-cf": None})
+    assert result.beating == ("gf-cf",) and result.missing == ("svd-ae",) and set(result.values) == {"gf-cf"}
+    assert result.sentence == (
+        "GF-CF on 10 % of the users (User RNS) beats ∞-AE on all of them (31.00 against 30.50 HR@10). SVD-AE has none there yet."
+    )
+    # the only other model lacks the point: said so, and what it does at a larger budget
+    alone = compare({"svd-ae": svd}, {})
+    assert alone.values == {} and alone.missing == ("svd-ae",) and alone.later_percent == 50.0
+    assert alone.sentence == (
+        "No other model has a result on 10 % of the users (User RNS) yet to compare with ∞-AE on all of them (30.50 HR@10). "
+        "SVD-AE beats it with 50 % of the users (User RNS; 31.00)."
+    )
+
+
+def test_compare_models_a_model_with_full_data_only_is_compared_and_missing_at_the_budget() -> None:
+    result = compare({"ease": model_table({})}, {"ease": 29.0})
+    assert result.missing == ("ease",) and result.later_percent is None
+    assert result.sentence.startswith("No other model has a result on 10 % of the users (User RNS) yet")
+    assert result.sentence.endswith("No other model beats it at a larger budget of User RNS or on all the data either.")
+
+
+def test_compare_models_single_model_curve_gives_no_comparison() -> None:
+    assert compare_models({"infinite-ae": INFINITE_AE}, {"infinite-ae": INFINITE_AE_FULL}, chosen="infinite-ae",
+                          sampler="user-rns", percent=10.0, metric="HR@10", dataset="ml-1m") is None
+    # other models offered but without any point (of this sampler) or full-data value: nothing to compare either
+    assert compare({"svd-ae": model_table({}), "gf-cf": model_table({("distill-cf", 10.0): 40.0})}, {"svd-ae": None}) is None
+
+
+def test_compare_models_at_the_best_budget_when_the_chosen_model_does_not_reach_the_share() -> None:
+    result = answer(INFINITE_AE, full_value=40.0, metric="HR@10", dataset="ml-1m", sampler="user-rns")
+    assert result.reached_at is None and result.best_percent == 50.0
+    curves = {
+        "infinite-ae": SimpleNamespace(table=INFINITE_AE, full_value=40.0),
+        "svd-ae": SimpleNamespace(table=model_table({("user-rns", 50.0): 41.0}), full_value=45.0),
+    }
+    comparison = compare_curves(result, curves, chosen="infinite-ae")
+    assert comparison.percent == 50.0 and not comparison.reached and comparison.beating == ("svd-ae",)
+    assert comparison.sentence == (
+        "SVD-AE on 50 % of the users (User RNS, the best budget of ∞-AE, which does not reach 95 % of its full data) "
+        "beats ∞-AE on all of them (41.00 against 40.00 HR@10)."
+    )
+
+
+def test_compare_models_needs_the_chosen_models_full_data_value() -> None:
+    with pytest.raises(WorkbenchError, match="no full-data HR@10 for ∞-AE on ml-1m"):
+        compare_models({"infinite-ae": INFINITE_AE}, {"infinite-ae": None}, chosen="infinite-ae", sampler="user-rns",
+                       percent=10.0, metric="HR@10", dataset="ml-1m")
+
+
+def test_compare_curves_reads_the_curves_of_a_results_frame(frame: pd.DataFrame) -> None:
+    curves = {model: BudgetCurve.from_results(frame, dataset=DATASET, metric=METRIC, model=model) for model in (MODEL, "ease")}
+    # EASE is the same curve + 200: at ∞-AE's answer (Distill-CF, 2 %) it beats ∞-AE's full data
+    result = compare_curves(curves[MODEL].answer(), curves, chosen=MODEL)
+    assert result.beating == ("ease",) and result.values == {"ease": pytest.approx(239.0)}
+    assert result.sentence == "EASE on 2 % of the users (Distill-CF) beats ∞-AE on all of them (239.00 against 40.00 HR@10)."
+    # and ∞-AE never beats EASE (240 on all the data), at EASE's answer (1 %) or later
+    reverse = compare_curves(curves["ease"].answer(), curves, chosen="ease")
+    assert reverse.percent == 1.0 and reverse.beating == () and reverse.later_percent is None
+    assert reverse.sentence == (
+        "No other model on 1 % of the users (Distill-CF) beats EASE on all of them (240.00 HR@10; best: ∞-AE, 37.00). "
+        "No other model beats it at a larger budget of Distill-CF or on all the data either."
+    )

@@ -229,6 +229,60 @@ def test_model_dropdown_selects_the_models_rows(results: Path) -> None:
     assert panel.grid().models == ("ease",)
 
 
+def test_the_answer_says_whether_another_model_beats_the_chosen_one_on_all_the_data(results: Path) -> None:
+    # the results file holds EASE too (the same curve + 200): at ∞-AE's answer budget (Distill-CF, 2 %),
+    # EASE beats ∞-AE trained on all the data
+    headline = (
+        "On toy, Distill-CF reaches 95 % of full-data HR@10 (40.00) with 2 % of the users (39.00, 98 %): "
+        "for this model, more data than that is not what is needed."
+    )
+    comparison = "EASE on 2 % of the users (Distill-CF) beats ∞-AE on all of them (239.00 against 40.00 HR@10)."
+    panel = make_panel(results, models=[MODEL, "ease"])
+    _, single = expected(tidy_frame(), samplers=SAMPLERS, metric=METRIC, budget="2%")
+    assert single.startswith(headline + " ")
+    assert panel.answer_text == single.replace(headline, f"{headline} {comparison}", 1)
+    assert f'<p class="workbench-answer"><b>{headline}</b></p><p class="workbench-comparison">{comparison}</p><ul' in panel.answer.value
+    # the comparison follows the model: ∞-AE (37 at EASE's 1 %, 40 on all the data) never beats EASE
+    panel.model_dropdown.value = "ease"
+    assert "On toy, Distill-CF reaches 95 % of full-data HR@10 (240.00) with 1 % of the users" in panel.answer_text
+    assert (
+        "No other model on 1 % of the users (Distill-CF) beats EASE on all of them (240.00 HR@10; best: ∞-AE, 37.00). "
+        "No other model beats it at a larger budget of Distill-CF or on all the data either."
+    ) in panel.answer_text
+    # and the selected samplers: with User RNS alone, the comparison is at its answer budget, 50 %
+    panel.model_dropdown.value = MODEL
+    panel.sampler_select.value = ("user-rns",)
+    assert "EASE on 50 % of the users (User RNS) beats ∞-AE on all of them (238.00 against 40.00 HR@10)." in panel.answer_text
+
+
+def test_another_model_without_a_point_at_the_answer_budget_has_none_yet(tmp_path: Path) -> None:
+    # SVD-AE has Distill-CF points at 1 and 10 % (not at ∞-AE's answer budget, 2 %) and full data
+    svd = {("distill-cf", "1%"): (30.0, 31.0, 32.0), ("distill-cf", "10%"): (40.0, 41.0, 42.0), ("full", "100%"): (42.0, 42.0, 42.0)}
+    frame = tidy_frame()
+    frame = tidy([*frame[frame["model"] == MODEL].to_dict("records"), *curve_rows(svd, model="svd-ae")])
+    write_results(frame, tmp_path / "curve.csv")
+    panel = make_panel(tmp_path / "curve.csv", models=[MODEL, "svd-ae", "gf-cf"])  # GF-CF: offered, no points
+    assert (
+        "No other model has a result on 2 % of the users (Distill-CF) yet to compare with ∞-AE on all of them (40.00 HR@10). "
+        "SVD-AE beats it with 10 % of the users (Distill-CF; 41.00)."
+    ) in panel.answer_text
+    assert "GF-CF" not in panel.answer_text
+
+
+def test_models_offered_without_points_add_no_comparison(tmp_path: Path) -> None:
+    frame = tidy_frame()
+    write_results(frame[frame["model"] == MODEL], tmp_path / "curve.csv")
+    panel = make_panel(tmp_path / "curve.csv", models=[MODEL, "svd-ae", "gf-cf", "ease"])
+    assert panel.answer_text == expected(tidy_frame(), samplers=SAMPLERS, metric=METRIC, budget="2%")[1]
+    assert "workbench-comparison" not in panel.answer.value
+
+
+def test_default_models_include_svd_ae_and_gf_cf(results: Path) -> None:
+    panel = BudgetPanel(results, datasets=[DATASET], load=no_load, progress=False)
+    assert tuple(panel.model_dropdown.options) == ("infinite-ae", "svd-ae", "gf-cf", "ease")
+    assert panel.model_dropdown.value == "infinite-ae"
+
+
 def test_panel_without_a_results_file_shows_no_answer_yet(tmp_path: Path) -> None:
     panel = make_panel(tmp_path / "none.csv")
     assert panel.frame.empty and len(panel.figure.data) == 0

@@ -8,22 +8,43 @@ seeds of a metric m and its share of the full-data value::
 
 A sampler *reaches* a share q (default 0.95) of full data at the smallest budget b with
 relative(s, b) ≥ q.
+
+The second question, "or a better model?", compares models (:func:`compare_models`). With c the
+chosen model, s the answer's sampler and p its budget (the budget at which c reaches q, else the
+budget where c comes closest)::
+
+    beats(m, b) = mean_m(s, b) > full(c)      (another model m on b % of the users, strictly above c on all of them)
+
+The comparison names every m with beats(m, p); when there is none, the smallest budget b > p of s at
+which some m beats c, else whether some m on all the data does (full(m) > full(c)).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from workbench.errors import WorkbenchError
+from workbench.models import MODEL_LABELS
 from workbench.samplers.registry import SAMPLERS, get_sampler
+
+if TYPE_CHECKING:
+    from workbench.budget.curve import BudgetCurve
 
 
 def _label(sampler: str) -> str:
     """A sampler's registered label (the name itself for one not registered)."""
     return get_sampler(sampler).label if sampler in SAMPLERS else sampler
+
+
+def model_label(model: str) -> str:
+    """A model's display label (:data:`workbench.models.MODEL_LABELS`; the name itself for one not listed)."""
+    return MODEL_LABELS.get(model, model)
+
 
 @dataclass(frozen=True)
 class BudgetAnswer:
@@ -102,3 +123,164 @@ def point_sentence(table: pd.DataFrame, *, full_value: float | None, metric: str
     if full_value:
         text += f", {row['mean'] / full_value * 100:.0f} % of full data ({full_value:.2f})"
     return text + "."
+
+
+@dataclass(frozen=True)
+class ModelComparison:
+    """The answer to "or a better model?": other models on ``percent`` % of the users, against ``chosen`` on all.
+
+    Attributes:
+        chosen: the model whose full-data value is the bar (``full_value``).
+        sampler: the sampler of every budget compared.
+        percent: the budget compared at (% of users).
+        reached: whether ``percent`` is where ``chosen`` reaches the share (else its best budget).
+        values: {other model: mean at ``percent``}, for the other models with a point there.
+        beating: the models of ``values`` strictly above ``full_value``, best first.
+        missing: the other models (with points elsewhere) without a point at ``percent``.
+        later_percent: when no model beats ``chosen`` at ``percent``: the smallest larger budget of
+            ``sampler`` at which one does, 100.0 when only other models on all the data do, else None.
+        later: {model: its value} of the models beating ``chosen`` at ``later_percent``.
+    """
+
+    chosen: str
+    sampler: str
+    percent: float
+    reached: bool
+    full_value: float
+    values: Mapping[str, float] = field(hash=False)
+    beating: tuple[str, ...]
+    missing: tuple[str, ...]
+    later_percent: float | None
+    later: Mapping[str, float] = field(hash=False)
+    metric: str
+    dataset: str
+    sentence: str
+
+
+def _join(names: Sequence[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _finite(value: float | None) -> bool:
+    return value is not None and bool(np.isfinite(value))
+
+
+def compare_models(
+    tables: Mapping[str, pd.DataFrame],
+    full_values: Mapping[str, float | None],
+    *,
+    chosen: str,
+    sampler: str,
+    percent: float,
+    metric: str,
+    dataset: str,
+    reached: bool = True,
+    share: float = 0.95,
+) -> ModelComparison | None:
+    """Whether another model on ``percent`` % of the users (``sampler``) beats ``chosen`` on all of them.
+
+    ``tables``: {model: its curve table (:func:`workbench.budget.curve.curve_table`)}; ``full_values``:
+    {model: its full-data value (None without one)}. With c = ``chosen``, s = ``sampler`` and
+    p = ``percent``, another model m beats c at a budget b when mean_m(s, b) > full(c) (strictly), and
+    on all the data when full(m) > full(c). The sentence names the models that beat c at p, with their
+    values against full(c); when none does, it says so and names the smallest budget b > p of s (else
+    all the data) at which some model does, if any. Another model without a point at p is said to have
+    none there yet. ``reached`` False says that p is c's best budget, where it does not reach ``share``.
+
+    Returns None when no other model has a point with ``sampler`` or a full-data value: there is
+    nothing to compare (a single-model curve).
+
+    Raises:
+        WorkbenchError: ``chosen`` has no full-data value (the 100% budget).
+    """
+    full = full_values.get(chosen)
+    if full is None or not np.isfinite(full) or full <= 0:
+        raise WorkbenchError(
+            f"no full-data {metric} for {model_label(chosen)} on {dataset}: add the budget 100% to compare other models against it"
+        )
+    rows: dict[str, pd.DataFrame] = {}
+    for model in dict.fromkeys([*tables, *full_values]):
+        if model == chosen:
+            continue
+        table = tables.get(model)
+        mine = table[(table["sampler"] == sampler) & np.isfinite(table["mean"])] if table is not None and len(table) else None
+        if (mine is not None and len(mine)) or _finite(full_values.get(model)):
+            rows[model] = mine if mine is not None else pd.DataFrame({"percent_users": pd.Series(dtype="float64"), "mean": pd.Series(dtype="float64")})
+    if not rows:
+        return None
+    at = {model: r[np.isclose(r["percent_users"], percent)] for model, r in rows.items()}
+    values = {model: float(r["mean"].iloc[0]) for model, r in at.items() if len(r)}
+    missing = tuple(model for model in rows if model not in values)
+    beating = tuple(sorted((m for m, v in values.items() if v > full), key=lambda m: -values[m]))
+    later_percent: float | None = None
+    later: dict[str, float] = {}
+    on_full_data = False
+    if not beating:
+        larger = {
+            model: r[(r["percent_users"] > percent) & ~np.isclose(r["percent_users"], percent) & (r["mean"] > full)]
+            for model, r in rows.items()
+        }
+        firsts = {model: float(r["percent_users"].min()) for model, r in larger.items() if len(r)}
+        if firsts:
+            later_percent = min(firsts.values())
+            later = {
+                model: float(larger[model].loc[np.isclose(larger[model]["percent_users"], later_percent), "mean"].iloc[0])
+                for model in firsts if np.isclose(firsts[model], later_percent)
+            }
+        else:
+            later = {m: float(v) for m in rows if _finite(v := full_values.get(m)) and v > full}
+            on_full_data = bool(later)
+            later_percent = 100.0 if on_full_data else None
+        later = dict(sorted(later.items(), key=lambda item: -item[1]))
+
+    name, sampler_name, where = model_label(chosen), _label(sampler), _percent_text(percent)
+    note = sampler_name if reached else (
+        f"{sampler_name}, the best budget of {name}, which does not reach {share * 100:g} % of its full data"
+    )
+    bar = f"{full:.2f} {metric}"
+    if beating:
+        labels = [model_label(m) for m in beating]
+        sentence = (
+            f"{_join(labels)} on {where} of the users ({note}) {'beats' if len(labels) == 1 else 'beat'} {name} on all "
+            f"of them ({_join([f'{values[m]:.2f}' for m in beating])} against {bar})."
+        )
+    elif values:
+        best = max(values, key=values.__getitem__)
+        sentence = (
+            f"No other model on {where} of the users ({note}) beats {name} on all of them "
+            f"({bar}; best: {model_label(best)}, {values[best]:.2f})."
+        )
+    else:
+        sentence = f"No other model has a result on {where} of the users ({note}) yet to compare with {name} on all of them ({bar})."
+    if missing and values:
+        sentence += f" {_join([model_label(m) for m in missing])} {'has' if len(missing) == 1 else 'have'} none there yet."
+    if not beating:
+        if later:
+            labels = [model_label(m) for m in later]
+            verb = "beats" if len(labels) == 1 else "beat"
+            scores = _join([f"{v:.2f}" for v in later.values()])
+            if on_full_data:
+                sentence += f" {_join(labels)} on all the data {verb} it ({scores})."
+            else:
+                sentence += f" {_join(labels)} {verb} it with {_percent_text(later_percent)} of the users ({sampler_name}; {scores})."
+        else:
+            sentence += f" No other model beats it at a larger budget of {sampler_name} or on all the data either."
+    return ModelComparison(
+        chosen, sampler, float(percent), reached, float(full), values, beating, missing, later_percent, later, metric, dataset, sentence,
+    )
+
+
+def compare_curves(result: BudgetAnswer, curves: Mapping[str, BudgetCurve], *, chosen: str) -> ModelComparison | None:
+    """:func:`compare_models` for ``result`` (the answer about ``chosen``'s curve) among ``curves`` ({model: curve}).
+
+    Compares at the budget where ``result``'s sampler reaches the share, else at its best budget.
+    None when no other curve has points to compare.
+    """
+    reached = result.reached_at is not None
+    return compare_models(
+        {model: curve.table for model, curve in curves.items()},
+        {model: curve.full_value for model, curve in curves.items()},
+        chosen=chosen, sampler=result.sampler, percent=result.reached_at if reached else result.best_percent,
+        metric=result.metric, dataset=result.dataset, reached=reached, share=result.share,
+    )

@@ -1,7 +1,10 @@
 """An ipywidgets panel for "is more data needed?": pick a dataset, samplers, metric, model and a budget.
 
 The budget curve (:func:`workbench.figures.budget.budget_curve_figure`) and the answer text update on
-every change; the selected budget is marked on the curve. Points of the grid that the results file
+every change; the selected budget is marked on the curve. Beside the answer ("is more data needed?"),
+when the results hold points of other offered models, a second sentence says whether one of them at
+that budget beats the selected model on all the data ("or a better model?",
+:func:`workbench.budget.answer.compare_models`). Points of the grid that the results file
 lacks can be computed with a button (each is saved as soon as it is done, through
 :func:`workbench.budget.runs.budget_curve`, so the file is the cache).
 
@@ -45,7 +48,7 @@ from workbench.budget.runs import (
     read_results,
     rows_for_configuration,
 )
-from workbench.budget.answer import answer
+from workbench.budget.answer import answer, compare_curves
 from workbench.data import Dataset, dataset_name, open_dataset
 from workbench.distill import DistillConfig
 from workbench.errors import ComputationStopped, WorkbenchError
@@ -99,7 +102,8 @@ class BudgetPanel:
         samplers: samplers offered (all selected at first).
         budgets: the budgets of the grid (the slider's stops); 100% is always computed as the reference.
         seeds: seeds per point.
-        models: models offered (the first is selected).
+        models: models offered (the first is selected); the answer compares the selected one with the
+            others that have points in the results file.
         distill_config: Distill-CF's settings for computed points (part of each point's identity).
         load: how a dataset is loaded from a name or path (default :func:`workbench.data.open_dataset`).
         progress: show tqdm progress bars while computing in the calling thread (in the panel's log);
@@ -116,7 +120,7 @@ class BudgetPanel:
         samplers: Sequence[str] = SAMPLER_NAMES,
         budgets: Sequence[str] = ("1%", "2%", "10%"),
         seeds: Sequence[int] = (1, 2, 3),
-        models: Sequence[str] = ("infinite-ae", "ease"),
+        models: Sequence[str] = ("infinite-ae", "svd-ae", "gf-cf", "ease"),
         metric: str = "HR@10",
         distill_config: DistillConfig = DistillConfig(),
         load: Callable[[str], Dataset] = open_dataset,
@@ -134,6 +138,7 @@ class BudgetPanel:
         if not self.budgets:
             raise WorkbenchError("BudgetPanel: give at least one budget below 100%")
         self.seeds = tuple(seeds)
+        self.models = tuple(models)
         self.distill_config = distill_config
         self.load = load
         self.progress = progress
@@ -227,22 +232,30 @@ class BudgetPanel:
         """Redraw the figure, the answer text and the status line for the current selection."""
         metric, model = self.metric_dropdown.value, self.model_dropdown.value
         frame = rows_for_configuration(self.frame, self.distill_config)
-        curve = BudgetCurve.from_results(frame, dataset=self.dataset_name, metric=metric, model=model, samplers=self.selected_samplers)
+        curves = {
+            name: BudgetCurve.from_results(frame, dataset=self.dataset_name, metric=metric, model=name, samplers=self.selected_samplers)
+            for name in dict.fromkeys((model, *self.models))
+        }
+        curve = curves[model]
         percent = self.selected_percent(curve.table)
         self.figure = curve.figure(selected_percent=percent, samplers=self.selected_samplers)
         lines = [curve.point_sentence(s, percent) for s in self.selected_samplers]
-        headline = ""
+        headline = comparison = ""
         if self.selected_samplers:
             main = headline_sampler(self.selected_samplers) or self.selected_samplers[0]
             try:
-                headline = answer(curve.table, full_value=curve.full_value, metric=metric, dataset=self.dataset_name, sampler=main).sentence
+                result = answer(curve.table, full_value=curve.full_value, metric=metric, dataset=self.dataset_name, sampler=main)
+                headline = result.sentence
+                compared = compare_curves(result, curves, chosen=model)
+                comparison = compared.sentence if compared is not None else ""
             except WorkbenchError as error:
                 headline = f"No answer yet: {error}."
         else:
             headline = "Select at least one sampler."
-        self.answer_text = " ".join([headline, *lines]).strip()
+        self.answer_text = " ".join([headline, *([comparison] if comparison else []), *lines]).strip()
         items = "".join(f"<li>{line}</li>" for line in lines)
-        self.answer.value = f'<p class="workbench-answer"><b>{headline}</b></p><ul class="workbench-points">{items}</ul>'
+        second = f'<p class="workbench-comparison">{comparison}</p>' if comparison else ""
+        self.answer.value = f'<p class="workbench-answer"><b>{headline}</b></p>{second}<ul class="workbench-points">{items}</ul>'
         if not self.computing:  # while computing, the status and the buttons are the run's
             missing = self.missing() if self.selected_samplers else []
             if not self.selected_samplers:

@@ -1,4 +1,8 @@
-"""The data-budget report: the answer sentence, the curve per model, its table and how it was made."""
+"""The data-budget report: the answer sentence, the curve per model, its table and how it was made.
+
+With several models, each model's section also says whether another model at its answer budget beats
+it on all the data (:func:`workbench.budget.answer.compare_models`).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.budget.answer import compare_curves
 from workbench.budget.curve import BudgetCurve
 from workbench.errors import WorkbenchError
 from workbench.figures.colours import sampler_label
@@ -26,14 +31,20 @@ def write_budget_report(
     share: float = 0.95,
     parameters: Mapping[str, Any] | None = None,
 ) -> Path:
-    """An HTML report (offline) of the curve in ``frame`` for ``dataset``: one section per model."""
+    """An HTML report (offline) of the curve in ``frame`` for ``dataset``: one section per model.
+
+    A section's paragraphs are its model's answer and, when other models of ``models`` have points, the
+    comparison with them (another model at that budget against this one on all the data).
+    """
     if not models:
         raise WorkbenchError("write_budget_report: give at least one model")
     sections = []
     headline = None
+    curves = {model: BudgetCurve.from_results(frame, dataset=dataset, metric=metric, model=model) for model in models}
     for model in models:
-        curve = BudgetCurve.from_results(frame, dataset=dataset, metric=metric, model=model)
+        curve = curves[model]
         result = curve.answer(share)
+        comparison = compare_curves(result, curves, chosen=model) if result is not None else None
         if headline is None and result is not None:
             headline = result.sentence
         table = curve.table
@@ -42,7 +53,10 @@ def write_budget_report(
         )
         sections.append(Section(
             heading=f"{model}: {metric} against the data budget",
-            paragraphs=[result.sentence] if result is not None else ["No full-data point yet: add the 100% budget."],
+            paragraphs=(
+                [result.sentence, *([comparison.sentence] if comparison is not None else [])]
+                if result is not None else ["No full-data point yet: add the 100% budget."]
+            ),
             figures=[curve.figure()],
             tables=[shown],
         ))

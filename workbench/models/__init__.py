@@ -21,6 +21,14 @@ MODELS: Mapping[str, Callable[..., Recommender]] = {
     "gf-cf": GFCF,
 }
 MODEL_NAMES: tuple[str, ...] = tuple(MODELS)
+#: How sentences and tables name each model (a name not listed is shown as itself).
+MODEL_LABELS: Mapping[str, str] = {
+    "infinite-ae": "∞-AE",
+    "ease": "EASE",
+    "poprec": "PopRec",
+    "svd-ae": "SVD-AE",
+    "gf-cf": "GF-CF",
+}
 
 
 def make_model(name: str, **options: Any) -> Recommender:
@@ -39,6 +47,7 @@ __all__ = [
     "EASE",
     "GFCF",
     "MODELS",
+    "MODEL_LABELS",
     "MODEL_NAMES",
     "FittedRecommender",
     "InfiniteAE",
