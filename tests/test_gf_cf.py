@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import generated_dataset
-from test_svd_ae import assert_close_with_same_top10, binary_matrix, fractional_matrix
+from test_svd_ae import assert_close_with_same_top10, binary_matrix, clustered_matrix, fractional_matrix
 from workbench.cli import _model_options, build_parser
 from workbench.errors import WorkbenchError
 from workbench.evaluation import evaluate_model
@@ -65,6 +65,74 @@ def test_gf_cf_sparse_svd_path_and_chunked_scoring(monkeypatch: pytest.MonkeyPat
     assert_close_with_same_top10(fitted.score(np.arange(60), train), dense_gf_cf(dense, dense, 0.5, 8))
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_jax_path_matches_definition(dtype: str) -> None:
+    # 60 x 40: jnp.linalg.svd (SciPy's route would be dense too), P̃ formed and kept on the device
+    train = binary_matrix()
+    dense = train.toarray().astype(np.float64)
+    users = np.arange(60)
+    fitted_models = list(GFCF(alphas=(0.0, 0.3), ranks=(4, 16), dtype=dtype, linear_algebra="jax").fit_grid(train))
+    assert [fitted.hyperparameters for fitted in fitted_models] == [
+        {"alpha": a, "rank": k} for a, k in itertools.product((0.0, 0.3), (4, 16))
+    ]
+    for fitted in fitted_models:
+        assert fitted.algebra_name == "jax" and fitted.linear is fitted_models[0].linear and fitted.normalized is None
+        scores = fitted.score(users, train)
+        assert isinstance(scores, np.ndarray) and scores.shape == (60, 40) and scores.dtype == np.dtype(dtype)
+        reference = dense_gf_cf(dense, dense, fitted.alpha, fitted.rank)
+        if dtype == "float64":
+            assert_close_with_same_top10(scores, reference)
+        else:
+            np.testing.assert_allclose(scores, reference, atol=1e-5 * np.abs(reference).max())
+        np.testing.assert_array_equal(scores[5], 0.0)  # empty context row
+        np.testing.assert_array_equal(scores[:, 7], 0.0)  # item without training interactions
+
+
+def _large_item_route(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Force the sparse routes: the randomized (JAX) or ARPACK (SciPy) SVD, no P̃, 7 context rows a chunk."""
+    from workbench.models import gf_cf
+
+    monkeypatch.setattr(svd_ae_module, "_DENSE_SVD_ENTRIES", 0)
+    monkeypatch.setattr(gf_cf, "_CHUNK_ENTRIES", 7 * 120)
+    monkeypatch.setattr(gf_cf, "_DENSE_FILTER_ENTRIES", 0)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_jax_path_sparse_routes_match_definition(monkeypatch: pytest.MonkeyPatch, dtype: str) -> None:
+    # (q R̃ᵀ) R̃ through two BCOO products per chunk; a rank at the spectrum's gap (6 clusters), where
+    # the randomized SVD is exact up to rounding (see test_svd_ae)
+    _large_item_route(monkeypatch)
+    train = clustered_matrix()
+    dense = train.toarray().astype(np.float64)
+    users = np.arange(120)
+    for fitted in GFCF(alphas=(0.0, 0.5), ranks=(6,), dtype=dtype, linear_algebra="jax").fit_grid(train, seed=2):
+        assert fitted.linear is None and fitted.normalized.nse == train.nnz
+        scores = fitted.score(users, train)
+        assert scores.dtype == np.dtype(dtype)
+        reference = dense_gf_cf(dense, dense, fitted.alpha, 6)
+        if dtype == "float64":
+            assert_close_with_same_top10(scores, reference, rtol=1e-10)
+        else:
+            np.testing.assert_allclose(scores, reference, atol=1e-5 * np.abs(reference).max())
+
+
+def test_jax_path_sparse_routes_on_a_flat_spectrum(monkeypatch: pytest.MonkeyPatch) -> None:
+    # binary_matrix's flat spectrum: the linear filter (α = 0) does not use the SVD and is exact; with
+    # α = 0.5 the ideal filter D^{-1/2} V_k V_kᵀ D^{1/2} moves by about the subspace's sine (< 5e-6 at
+    # rank 8, test_svd_ae; measured: scores within 1.2e-6 of the largest over seeds 0-2), hence 1e-4
+    _large_item_route(monkeypatch)
+    train = binary_matrix()
+    dense = train.toarray().astype(np.float64)
+    users = np.arange(60)
+    for fitted in GFCF(alphas=(0.0, 0.5), ranks=(8,), dtype="float64", linear_algebra="jax").fit_grid(train, seed=2):
+        reference = dense_gf_cf(dense, dense, fitted.alpha, 8)
+        scores = fitted.score(users, train)
+        if fitted.alpha == 0.0:
+            assert_close_with_same_top10(scores, reference, rtol=1e-10)
+        else:
+            np.testing.assert_allclose(scores, reference, atol=1e-4 * np.abs(reference).max())
+
+
 def test_shared_grid_equals_separate_fits() -> None:
     train = binary_matrix(seed=6)
     users = np.arange(0, 60, 3)
@@ -95,7 +163,7 @@ def test_default_rank_is_clipped() -> None:
     ("options", "parameter"),
     [({"alphas": ()}, "alphas"), ({"alphas": (-0.1,)}, "alphas"), ({"alphas": (float("nan"),)}, "alphas"),
      ({"alphas": ("a",)}, "alphas"), ({"ranks": ()}, "ranks"), ({"ranks": (0,)}, "ranks"), ({"ranks": (3.0,)}, "ranks"),
-     ({"dtype": "int8"}, "dtype")],
+     ({"dtype": "int8"}, "dtype"), ({"linear_algebra": "gpu"}, "linear_algebra"), ({"linear_algebra": 1}, "linear_algebra")],
 )
 def test_bad_hyperparameters_are_refused(options: dict, parameter: str) -> None:
     with pytest.raises(WorkbenchError, match=parameter):
@@ -105,8 +173,12 @@ def test_bad_hyperparameters_are_refused(options: dict, parameter: str) -> None:
 def test_cli_options() -> None:
     parser = build_parser()
     args = parser.parse_args(["evaluate", "--model", "gf-cf", "--float64"])
-    assert _model_options(args, "gf-cf") == {"dtype": "float64"}
-    assert _model_options(args, "svd-ae") == {"dtype": "float64"}
+    assert _model_options(args, "gf-cf") == {"dtype": "float64", "linear_algebra": "auto"}
+    assert _model_options(args, "svd-ae") == {"dtype": "float64", "linear_algebra": "auto"}
+    args = parser.parse_args(["evaluate", "--model", "gf-cf", "--linear-algebra", "jax"])
+    for model in ("svd-ae", "gf-cf"):
+        assert _model_options(args, model) == {"dtype": "float32", "linear_algebra": "jax"}
+        assert make_model(model, **_model_options(args, model)).linear_algebra == "jax"
     args = parser.parse_args(["evaluate", "--model", "svd-ae", "--lambdas", "1,2"])
     for model in ("svd-ae", "gf-cf"):
         with pytest.raises(WorkbenchError, match="--lambdas does not apply"):

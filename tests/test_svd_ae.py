@@ -30,6 +30,17 @@ def fractional_matrix(seed: int = 5) -> sp.csr_matrix:
     return sp.csr_matrix(dense)
 
 
+def clustered_matrix(n_users: int = 120, n_items: int = 80, groups: int = 6, seed: int = 0) -> sp.csr_matrix:
+    """Users and items in ``groups`` clusters (0.7 inside a cluster, 0.02 outside): R̃'s spectrum has a
+    clear gap after the ``groups``-th singular value (0.85 then 0.34 for the default), so the leading
+    ``groups`` triplets are well determined and a randomized SVD finds them to rounding."""
+    rng = np.random.default_rng(seed)
+    user_groups = rng.integers(groups, size=n_users)
+    item_groups = np.arange(n_items) % groups
+    probability = np.where(user_groups[:, None] == item_groups[None, :], 0.7, 0.02)
+    return sp.csr_matrix((rng.random((n_users, n_items)) < probability).astype(np.float32))
+
+
 def _inv_sqrt(degrees: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore"):
         return np.where(degrees > 0, 1.0 / np.sqrt(degrees), 0.0)
@@ -82,6 +93,84 @@ def test_svd_ae_sparse_svd_path_matches_definition(monkeypatch: pytest.MonkeyPat
     assert_close_with_same_top10(fitted.score(np.arange(60), train), dense_svd_ae(dense, dense, 8))
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_jax_path_matches_definition(dtype: str) -> None:
+    # 60 x 40 is below _DENSE_SVD_ENTRIES: jnp.linalg.svd, as SciPy's route would use LAPACK
+    train = binary_matrix()
+    dense = train.toarray().astype(np.float64)
+    users = np.arange(60)
+    fitted_models = list(SVDAE(ranks=(4, 16, 32), dtype=dtype, linear_algebra="jax").fit_grid(train))
+    assert [fitted.hyperparameters for fitted in fitted_models] == [{"rank": 4}, {"rank": 16}, {"rank": 32}]
+    for fitted in fitted_models:
+        assert fitted.algebra_name == "jax"
+        scores = fitted.score(users, train)
+        assert isinstance(scores, np.ndarray) and scores.shape == (60, 40) and scores.dtype == np.dtype(dtype)
+        reference = dense_svd_ae(dense, dense, fitted.rank)
+        if dtype == "float64":
+            assert_close_with_same_top10(scores, reference)
+        else:  # as on the SciPy path: Σ⁻¹ amplifies float32 rounding of the smallest kept singular values
+            np.testing.assert_allclose(scores, reference, atol=1e-3 * np.abs(reference).max())
+        np.testing.assert_array_equal(scores[5], 0.0)  # empty context row
+        np.testing.assert_array_equal(scores[:, 7], 0.0)  # item without training interactions
+
+
+def test_jax_path_agrees_with_scipy_path_on_fractional_rows() -> None:
+    summary = fractional_matrix()
+    context = binary_matrix()[:20]
+    for algebra_fits in zip(*(SVDAE(ranks=(5, 12), dtype="float64", linear_algebra=a).fit_grid(summary) for a in ("scipy", "jax"))):
+        scipy_fit, jax_fit = algebra_fits
+        assert scipy_fit.rank == jax_fit.rank
+        np.testing.assert_allclose(jax_fit.score(np.arange(20), context), scipy_fit.score(np.arange(20), context), rtol=1e-9, atol=1e-12)
+
+
+def test_randomized_svd_finds_the_leading_triplets_of_a_gapped_spectrum(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the JAX path's sparse route; 6 clusters: σ_6 ≈ 0.85, σ_7 ≈ 0.34, so the power iterations shrink
+    # the error like (0.34 / 0.85)^(2q + 1) ≈ 1e-16: the rank-6 fit is the exact one up to rounding
+    # (measured: scores within 2e-15 of the largest)
+    monkeypatch.setattr(svd_ae_module, "_DENSE_SVD_ENTRIES", 0)
+    train = clustered_matrix()
+    dense = train.toarray().astype(np.float64)
+    users = np.arange(120)
+    reference = dense_svd_ae(dense, dense, 6)
+    (fitted,) = SVDAE(ranks=(6,), dtype="float64", linear_algebra="jax").fit_grid(train, seed=3)
+    assert_close_with_same_top10(fitted.score(users, train), reference, rtol=1e-10)
+    (fitted32,) = SVDAE(ranks=(6,), linear_algebra="jax").fit_grid(train, seed=3)
+    np.testing.assert_allclose(fitted32.score(users, train), reference, atol=1e-5 * np.abs(reference).max())
+
+
+def test_randomized_svd_on_a_flat_spectrum(monkeypatch: pytest.MonkeyPatch) -> None:
+    # binary_matrix's spectrum is flat (σ_2 ... σ_13 = 0.62 ... 0.44), the hard case for a randomized SVD.
+    # Measured over seeds 0-2 at ranks 4 and 8: singular values within 1.1e-11 relative, V_k's subspace
+    # within a sine of 5e-6, SVD-AE scores within 2e-6 of the largest. A rotation inside the kept
+    # subspace changes no score; a tilt out of it by that sine, weighted by Σ⁻¹ ≤ 2, moves them by about
+    # as much: 1e-4 of the largest score leaves a margin of 50.
+    normalized, _ = svd_ae_module.normalize(binary_matrix())
+    exact = np.linalg.svd(normalized.toarray(), compute_uv=False)
+    for rank in (4, 8):
+        for seed in (0, 1):
+            u, s, vt = svd_ae_module.randomized_svd(normalized, rank, seed=seed, model_name="SVD-AE")
+            assert u.shape == (60, rank) and vt.shape == (rank, 40) and u.dtype == np.float64
+            np.testing.assert_allclose(s, exact[:rank], rtol=1e-9)
+            np.testing.assert_allclose(u.T @ u, np.eye(rank), atol=1e-12)
+            np.testing.assert_allclose(normalized @ vt.T, u * s[None, :], atol=1e-6)  # A v_j = σ_j u_j
+    monkeypatch.setattr(svd_ae_module, "_DENSE_SVD_ENTRIES", 0)
+    train = binary_matrix()
+    dense = train.toarray().astype(np.float64)
+    for fitted in SVDAE(ranks=(4, 8), dtype="float64", linear_algebra="jax").fit_grid(train, seed=0):
+        reference = dense_svd_ae(dense, dense, fitted.rank)
+        np.testing.assert_allclose(fitted.score(np.arange(60), train), reference, atol=1e-4 * np.abs(reference).max())
+
+
+def test_randomized_svd_is_seeded() -> None:
+    normalized, _ = svd_ae_module.normalize(binary_matrix())
+    first, again, other = (svd_ae_module.randomized_svd(normalized, 8, seed=seed, model_name="SVD-AE") for seed in (5, 5, 6))
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first[0], other[0])
+    # the largest seed the workbench accepts gives a key too
+    svd_ae_module.randomized_svd(normalized, 2, seed=2**32 - 1, model_name="SVD-AE")
+
+
 def test_shared_svd_grid_equals_separate_fits() -> None:
     train = binary_matrix(seed=6)
     users = np.arange(0, 60, 3)
@@ -116,11 +205,22 @@ def test_ranks_are_clipped_to_the_usable_rank() -> None:
 @pytest.mark.parametrize(
     ("options", "parameter"),
     [({"ranks": ()}, "ranks"), ({"ranks": (0,)}, "ranks"), ({"ranks": (4, -1)}, "ranks"), ({"ranks": (2.5,)}, "ranks"),
-     ({"ranks": (True,)}, "ranks"), ({"dtype": "float16"}, "dtype")],
+     ({"ranks": (True,)}, "ranks"), ({"dtype": "float16"}, "dtype"), ({"linear_algebra": "cuda"}, "linear_algebra"),
+     ({"linear_algebra": None}, "linear_algebra")],
 )
 def test_bad_hyperparameters_are_refused(options: dict, parameter: str) -> None:
     with pytest.raises(WorkbenchError, match=parameter):
         SVDAE(**options)
+
+
+def test_bad_linear_algebra_is_refused_like_ease_and_infinite_ae() -> None:
+    from workbench.models import EASE
+
+    with pytest.raises(WorkbenchError) as refused:
+        SVDAE(linear_algebra="numpy")
+    with pytest.raises(WorkbenchError) as ease_refused:
+        EASE(linear_algebra="numpy")
+    assert str(refused.value) == str(ease_refused.value) == "linear_algebra must be one of auto, scipy, jax, got 'numpy'"
 
 
 def test_score_inputs_are_checked() -> None:

@@ -137,7 +137,10 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--exact-grid", action="store_true", help="∞-AE: search the whole λ grid on all users, however many")
     parser.add_argument("--depth", type=_positive_int, default=1, help="∞-AE: hidden layers of the infinitely wide network")
     parser.add_argument("--float64", action="store_true", help="compute in float64 (default float32)")
-    parser.add_argument("--linear-algebra", choices=("auto", "scipy", "jax"), default="auto", help="dense algebra backend")
+    parser.add_argument(
+        "--linear-algebra", choices=("auto", "scipy", "jax"), default="auto",
+        help="∞-AE, EASE, SVD-AE, GF-CF: linear algebra backend; auto is SciPy on a CPU, JAX on a GPU",
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
 
@@ -299,7 +302,7 @@ def _model_options(args: argparse.Namespace, model: str) -> dict[str, Any]:
     elif args.lambdas is not None and model in MODEL_NAMES:  # a model without λ: refuse, do not ignore
         raise WorkbenchError(f"--lambdas does not apply to {model}: it has no λ to choose")
     if model in ("svd-ae", "gf-cf"):
-        options["dtype"] = dtype
+        options.update(dtype=dtype, linear_algebra=args.linear_algebra)
     return options
 
 

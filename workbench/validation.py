@@ -78,6 +78,13 @@ def check_alphas(alphas: Sequence[float], parameter: str = "alphas") -> tuple[fl
     return tuple(float(value) for value in alphas)
 
 
+def check_choice(parameter: str, value: object, choices: Sequence[str]) -> str:
+    """``value`` when it is one of the strings ``choices``; WorkbenchError naming ``parameter`` and the choices otherwise."""
+    if not isinstance(value, str) or value not in choices:
+        raise WorkbenchError(f"{parameter} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
 def check_dtype(dtype: str) -> None:
     """Refuses a dtype other than "float32" or "float64" (the models' ``dtype`` option)."""
     if dtype not in ("float32", "float64"):

@@ -8,11 +8,17 @@ backend: ``"auto"`` means SciPy when JAX's default backend is the CPU, JAX other
 implementation is the single code path used on a GPU.
 
 All arrays are 2-D, float32 by default (float64 when the inputs are float64).
+
+SVD-AE and GF-CF (:mod:`workbench.models.svd_ae`, :mod:`workbench.models.gf_cf`) also hold sparse
+matrices on the JAX path, as ``jax.experimental.sparse.BCOO`` (:func:`to_bcoo`), and run every
+function that multiplies them through :func:`full_precision_jit`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
 import jax
@@ -21,6 +27,7 @@ import jax.scipy.linalg as jax_linalg
 import numpy as np
 import scipy.linalg as scipy_linalg
 import scipy.sparse as sp
+from jax.experimental import sparse as jax_sparse
 
 from workbench.errors import WorkbenchError
 
@@ -128,6 +135,56 @@ class ScipyAlgebra:
 #: otherwise computes float32 products in TF32 (a 10-bit mantissa), which moves ∞-AE's scores by
 #: about 1e-3 relative and can reorder the top items. (On a CPU this changes nothing.)
 FULL_PRECISION = jax.lax.Precision.HIGHEST
+
+
+def full_precision_jit(function: Callable[..., Any], **jit_options: Any) -> Callable[..., Any]:
+    """``jax.jit(function)``, traced and lowered with JAX's default matmul precision set to HIGHEST.
+
+    For functions that multiply a BCOO matrix: ``bcoo_dot_general`` takes no precision argument, and
+    where it is not a cuSPARSE call (a CPU, unsorted indices) it lowers to a product written as a
+    ``dot_general`` whose precision is read from JAX's default when the function is *lowered*, not
+    when it is traced. The context is part of jit's cache key, so every call compiles and runs the
+    HIGHEST version. Dense products inside should still name ``precision=FULL_PRECISION``. The
+    returned function has ``.lower(...)`` under the same context, for checking the lowered text.
+    ``jit_options`` (``static_argnames``, ...) go to ``jax.jit``.
+    """
+    jitted = jax.jit(function, **jit_options)
+
+    @functools.wraps(function)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with jax.default_matmul_precision("highest"):
+            return jitted(*args, **kwargs)
+
+    def lower(*args: Any, **kwargs: Any) -> Any:
+        with jax.default_matmul_precision("highest"):
+            return jitted.lower(*args, **kwargs)
+
+    run.lower = lower  # type: ignore[attr-defined]
+    return run
+
+
+def to_bcoo(matrix: sp.spmatrix, dtype: np.dtype | str) -> jax_sparse.BCOO:
+    """A SciPy sparse matrix as a BCOO on JAX's default device, in ``dtype``, indices sorted row-major.
+
+    Sorted (and unique) indices are marked as such, which lets a GPU multiply it through cuSPARSE;
+    int32 indices. Call inside :func:`precision_scope` for float64. The caller's matrix is not changed.
+    """
+    csr = sp.csr_matrix(matrix, dtype=dtype, copy=True)
+    csr.sum_duplicates()  # also sorts the column indices of each row
+    coo = csr.tocoo()
+    indices = np.column_stack((coo.row, coo.col)).astype(np.int32)
+    return jax_sparse.BCOO(
+        (jnp.asarray(coo.data, dtype=dtype), jnp.asarray(indices)), shape=csr.shape, indices_sorted=True, unique_indices=True
+    )
+
+
+def sparse_product_bytes(nnz: int, columns: int, itemsize: int) -> int:
+    """Extra bytes a BCOO (nnz entries) times dense (·, columns) product needs on JAX's default backend.
+
+    On a GPU it is a cuSPARSE SpMM (nothing beyond its output); elsewhere XLA gathers one row of the
+    dense factor per stored entry, an nnz × columns intermediate.
+    """
+    return 0 if jax.default_backend() in ("gpu", "cuda", "rocm") else nnz * columns * itemsize
 
 
 @jax.jit

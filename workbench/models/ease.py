@@ -24,7 +24,7 @@ from workbench.errors import WorkbenchError
 from workbench.kernels.linalg import ALGEBRA_NAMES, AlgebraName, dense_algebra, precision_scope
 from workbench.kernels.memory import format_bytes, require_memory
 from workbench.models.base import check_score_inputs, check_train_matrix
-from workbench.validation import check_dtype, check_lambdas
+from workbench.validation import check_choice, check_dtype, check_lambdas
 
 DEFAULT_EASE_LAMBDAS: tuple[float, ...] = (1.0, 10.0, 50.0, 100.0, 200.0, 350.0, 500.0, 750.0, 1000.0, 2000.0, 5000.0, 20000.0)
 
@@ -47,10 +47,7 @@ class EASE:
     def __post_init__(self) -> None:
         object.__setattr__(self, "lambdas", check_lambdas(tuple(self.lambdas)))
         check_dtype(self.dtype)
-        if self.linear_algebra not in ALGEBRA_NAMES:
-            raise WorkbenchError(
-                f"linear_algebra must be one of {', '.join(ALGEBRA_NAMES)}, got {self.linear_algebra!r}"
-            )
+        check_choice("linear_algebra", self.linear_algebra, ALGEBRA_NAMES)
 
     def fit_grid(self, train: sp.csr_matrix, *, seed: int = 0, row_users: np.ndarray | None = None) -> Iterator[FittedEASE]:
         """Fit EASE for every λ of the grid; the item Gram matrix is computed once. ``seed`` and ``row_users`` are unused."""

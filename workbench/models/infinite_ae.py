@@ -52,7 +52,7 @@ from workbench.kernels.linalg import (
 )
 from workbench.kernels.memory import available_device_memory, require_memory
 from workbench.models.base import check_score_inputs, check_train_matrix
-from workbench.validation import check_dtype, check_lambdas
+from workbench.validation import check_choice, check_dtype, check_lambdas
 from workbench.kernels.ntk import NTKConfig, ntk_from_inner_products
 
 DEFAULT_LAMBDAS: tuple[float, ...] = (1.0, 5.0, 20.0, 50.0, 100.0)
@@ -111,10 +111,7 @@ class InfiniteAE:
         if self.route not in ROUTES:
             raise WorkbenchError(f"route must be one of {', '.join(ROUTES)}, got {self.route!r}")
         check_dtype(self.dtype)
-        if self.linear_algebra not in ALGEBRA_NAMES:
-            raise WorkbenchError(
-                f"linear_algebra must be one of {', '.join(ALGEBRA_NAMES)}, got {self.linear_algebra!r}"
-            )
+        check_choice("linear_algebra", self.linear_algebra, ALGEBRA_NAMES)
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
             raise WorkbenchError(f"batch_size must be a positive integer, got {self.batch_size!r}")
 
