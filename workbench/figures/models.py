@@ -56,7 +56,8 @@ def models_figure(
         sampler: the sampler whose points are drawn.
     """
     figure = go.Figure()
-    for model, table in tables.items():
+    positions = ("top left", "bottom right", "top right", "bottom left")  # full-data labels of close values do not overlap
+    for index, (model, table) in enumerate(tables.items()):
         colour, label = model_colour(model), _label(model)
         rows = table[table["sampler"] == sampler].sort_values("percent_users")
         if not rows.empty:
@@ -77,7 +78,7 @@ def models_figure(
         if full is not None and np.isfinite(full):
             figure.add_hline(
                 y=full, line={"color": colour, "dash": "dash", "width": 1.5},
-                annotation_text=f"{label}, all users: {full:.2f}", annotation_position="bottom right",
+                annotation_text=f"{label}, all users: {full:.2f}", annotation_position=positions[index % len(positions)],
             )
     figure.update_xaxes(type="log", title_text="users in the training sample (% of all users, log scale)")
     figure.update_yaxes(title_text=f"{metric} (test, %)")
