@@ -171,6 +171,28 @@ def test_randomized_svd_is_seeded() -> None:
     svd_ae_module.randomized_svd(normalized, 2, seed=2**32 - 1, model_name="SVD-AE")
 
 
+@pytest.mark.parametrize("dense_entries", [1 << 22, 0])  # the dense SVD and ARPACK
+def test_empty_rows_and_items_are_left_out_of_the_svd(monkeypatch: pytest.MonkeyPatch, dense_entries: int) -> None:
+    """A sample of interactions: most rows and items empty. The SVD of what is left, zeros put back,
+    has the dense SVD's singular values and subspaces; empty rows and items get zero rows of U and V."""
+    monkeypatch.setattr(svd_ae_module, "_DENSE_SVD_ENTRIES", dense_entries)
+    rng = np.random.default_rng(4)
+    dense = np.zeros((90, 70))
+    held_rows, held_items = rng.choice(90, 40, replace=False), rng.choice(70, 30, replace=False)
+    dense[np.ix_(held_rows, held_items)] = rng.random((40, 30)) < 0.3
+    normalized, _ = svd_ae_module.normalize(sp.csr_matrix(dense))
+    svd = svd_ae_module.truncated_svd(normalized, (6,), seed=0, model_name="SVD-AE")
+    u, s, vt = np.linalg.svd(normalized.toarray())
+    np.testing.assert_allclose(svd.s, s[:6], rtol=1e-10)
+    empty_rows = np.setdiff1d(np.arange(90), held_rows)
+    empty_items = np.setdiff1d(np.arange(70), held_items)
+    assert svd.u.shape == (90, 6) and svd.vt.shape == (6, 70)
+    np.testing.assert_array_equal(svd.u[empty_rows], 0.0)
+    np.testing.assert_array_equal(svd.vt[:, empty_items], 0.0)
+    np.testing.assert_allclose(svd.u @ svd.u.T, u[:, :6] @ u[:, :6].T, atol=1e-8)  # the same leading subspaces
+    np.testing.assert_allclose(svd.vt.T @ svd.vt, vt[:6].T @ vt[:6], atol=1e-8)
+
+
 def test_shared_svd_grid_equals_separate_fits() -> None:
     train = binary_matrix(seed=6)
     users = np.arange(0, 60, 3)

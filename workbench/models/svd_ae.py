@@ -17,6 +17,9 @@ Rᵀ U (O(nnz·k)). The SVD is ``scipy.sparse.linalg.svds`` (ARPACK, started fro
 fits are deterministic) or, for small matrices or a rank close to min(n_rows, n_items), a dense LAPACK
 SVD. It is computed in float64 (its factors are only (n_rows + n_items) × k) and the factors are
 kept in ``dtype``.
+Empty rows and items are left out of the factorisation (they add only zero singular values; their
+rows of U and V are zero), so a sample of interactions, which leaves many users with one or two
+items and many items with none, is factored at the size of what it holds.
 
 ``linear_algebra`` ("auto": SciPy on a CPU, JAX on a GPU, as for ∞-AE and EASE) picks the backend.
 On the JAX path the SVD runs in float64 on JAX's default device: a dense ``jnp.linalg.svd`` where
@@ -120,33 +123,45 @@ def truncated_svd(
     would go dense, else :func:`randomized_svd`. Both in float64; the factors come back as NumPy arrays.
     """
     n_rows, n_items = normalized.shape
-    smaller = min(n_rows, n_items)
-    limit = max(1, smaller - 1)
+    limit = max(1, min(n_rows, n_items) - 1)
     k_max = min(max(ranks), limit)
-    dense = smaller == 1 or n_rows * n_items <= _DENSE_SVD_ENTRIES or 2 * k_max >= smaller
     if normalized.nnz == 0:
         raise WorkbenchError(f"{model_name}: the normalised training matrix is all zero; there is nothing to fit")
+    # Empty rows and items add only zero singular values: factor the matrix without them and put zeros back
+    # in U and V. A sample of interactions (Interaction RNS) leaves many empty, which makes the SVD smaller.
+    rows = np.flatnonzero(np.diff(normalized.indptr))
+    items = np.unique(normalized.indices)
+    compact = normalized[rows][:, items] if len(rows) < n_rows or len(items) < n_items else normalized
+    m, n = compact.shape
+    smaller = min(m, n)
+    dense = smaller == 1 or m * n <= _DENSE_SVD_ENTRIES or 2 * k_max >= smaller
     if dense:
         require_memory(
-            f"{model_name}: the dense SVD of a {n_rows:,} x {n_items:,} matrix "
-            f"({format_bytes(3 * n_rows * n_items * 8)} in float64)",
-            3 * n_rows * n_items * 8,  # the matrix, LAPACK's work copy and the reduced U
+            f"{model_name}: the dense SVD of a {m:,} x {n:,} matrix "
+            f"({format_bytes(3 * m * n * 8)} in float64)",
+            3 * m * n * 8,  # the matrix, LAPACK's work copy and the reduced U
             available=available_host_memory() if algebra == "scipy" else None,  # None: JAX's device
             instead="use smaller ranks (the sparse SVD is used when 2·rank < min(rows, items)) or fewer rows or items.",
         )
         if algebra == "jax":
             with precision_scope(np.float64):
-                u, s, vt = (np.asarray(factor) for factor in _dense_svd(jnp.asarray(normalized.toarray(), dtype=jnp.float64)))
+                u, s, vt = (np.asarray(factor) for factor in _dense_svd(jnp.asarray(compact.toarray(), dtype=jnp.float64)))
         else:
-            u, s, vt = np.linalg.svd(normalized.toarray(), full_matrices=False)
+            u, s, vt = np.linalg.svd(compact.toarray(), full_matrices=False)
         u, s, vt = u[:, :k_max], s[:k_max], vt[:k_max]
     elif algebra == "jax":
-        u, s, vt = randomized_svd(normalized, k_max, seed=seed, model_name=model_name)
+        u, s, vt = randomized_svd(compact, k_max, seed=seed, model_name=model_name)
     else:
         v0 = np.random.default_rng(seed).uniform(-1.0, 1.0, size=smaller)
-        u, s, vt = spla.svds(normalized, k=k_max, v0=v0, solver="arpack")
+        u, s, vt = spla.svds(compact, k=k_max, v0=v0, solver="arpack")
         order = np.argsort(-s, kind="stable")
         u, s, vt = u[:, order], s[order], vt[order]
+    if compact is not normalized:
+        full_u = np.zeros((n_rows, len(s)), dtype=u.dtype)
+        full_u[rows] = u
+        full_vt = np.zeros((len(s), n_items), dtype=vt.dtype)
+        full_vt[:, items] = vt
+        u, vt = full_u, full_vt
     return _numerical_rank(u, s, vt, ranks, model_name)
 
 
