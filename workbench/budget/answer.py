@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import WorkbenchError
-from workbench.models import MODEL_LABELS
+from workbench.models import model_label
 from workbench.samplers.registry import SAMPLERS, get_sampler
 
 if TYPE_CHECKING:
@@ -39,11 +39,6 @@ if TYPE_CHECKING:
 def _label(sampler: str) -> str:
     """A sampler's registered label (the name itself for one not registered)."""
     return get_sampler(sampler).label if sampler in SAMPLERS else sampler
-
-
-def model_label(model: str) -> str:
-    """A model's display label (:data:`workbench.models.MODEL_LABELS`; the name itself for one not listed)."""
-    return MODEL_LABELS.get(model, model)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from workbench.figures.colours import OTHER_COLOUR, sampler_label
+from workbench.models import model_label
 
 #: One colour per model (plotly's colour-blind-safe "Safe" palette, darker than the samplers' so that the
 #: two kinds of figure are not read as one another's).
@@ -31,12 +32,6 @@ MODEL_COLOURS: Mapping[str, str] = {
 def model_colour(model: str) -> str:
     """The fixed colour of ``model`` (grey for one the workbench does not know)."""
     return MODEL_COLOURS.get(model, OTHER_COLOUR)
-
-
-def _label(model: str) -> str:
-    from workbench.models import MODEL_LABELS
-
-    return MODEL_LABELS.get(model, model)
 
 
 def models_figure(
@@ -58,7 +53,7 @@ def models_figure(
     figure = go.Figure()
     positions = ("top left", "bottom right", "top right", "bottom left")  # full-data labels of close values do not overlap
     for index, (model, table) in enumerate(tables.items()):
-        colour, label = model_colour(model), _label(model)
+        colour, label = model_colour(model), model_label(model)
         rows = table[table["sampler"] == sampler].sort_values("percent_users")
         if not rows.empty:
             std = rows["std"].fillna(0.0)

@@ -31,6 +31,11 @@ MODEL_LABELS: Mapping[str, str] = {
 }
 
 
+def model_label(name: str) -> str:
+    """A model's display label (:data:`MODEL_LABELS`; the name itself for one not listed)."""
+    return MODEL_LABELS.get(name, name)
+
+
 def make_model(name: str, **options: Any) -> Recommender:
     """A model by name (``infinite-ae``, ``ease``, ``poprec``, ``svd-ae``, ``gf-cf``), configured with ``options``."""
     if name not in MODELS:
@@ -55,4 +60,5 @@ __all__ = [
     "Recommender",
     "SVDAE",
     "make_model",
+    "model_label",
 ]
