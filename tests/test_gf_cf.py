@@ -9,7 +9,7 @@ import pytest
 
 from conftest import generated_dataset
 from test_svd_ae import assert_close_with_same_top10, binary_matrix, clustered_matrix, fractional_matrix
-from workbench.cli import _model_options, build_parser
+from workbench.cli import _model_options, build_parser, main
 from workbench.errors import WorkbenchError
 from workbench.evaluation import evaluate_model
 from workbench.models import GFCF, make_model
@@ -183,6 +183,30 @@ def test_cli_options() -> None:
     for model in ("svd-ae", "gf-cf"):
         with pytest.raises(WorkbenchError, match="--lambdas does not apply"):
             _model_options(args, model)
+
+
+
+def test_cli_rank_and_alpha_grids(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    parser = build_parser()
+    args = parser.parse_args(["evaluate", "--model", "gf-cf", "--ranks", "8,16", "--alphas", "0,0.5"])
+    assert _model_options(args, "gf-cf") == {"dtype": "float32", "linear_algebra": "auto", "ranks": (8, 16), "alphas": (0.0, 0.5)}
+    with pytest.raises(WorkbenchError, match="--alphas does not apply to svd-ae"):
+        _model_options(args, "svd-ae")
+    for model in ("infinite-ae", "ease", "poprec"):
+        with pytest.raises(WorkbenchError, match=f"--ranks does not apply to {model}"):
+            _model_options(parser.parse_args(["evaluate", "--ranks", "8"]), model)
+    assert _model_options(parser.parse_args(["evaluate", "--ranks", "8,16"]), "svd-ae")["ranks"] == (8, 16)
+    with pytest.raises(SystemExit):  # not whole numbers: argparse refuses, naming the flag
+        parser.parse_args(["evaluate", "--ranks", "8.5"])
+    assert "--ranks" in capsys.readouterr().err
+    data = tmp_path / "mine.csv"
+    rng = np.random.default_rng(0)
+    data.write_text("user,item\n" + "".join(f"{u},{i}\n" for u in range(40) for i in rng.choice(30, 8, replace=False)))
+    assert main(["evaluate", "--data-file", str(data), "--model", "svd-ae", "--ranks", "0,4", "--no-progress"]) == 2
+    assert "--ranks: every rank must be an integer ≥ 1, got 0" in capsys.readouterr().err
+    assert main(["evaluate", "--data-file", str(data), "--model", "gf-cf", "--alphas", "0.5", "--ranks", "4", "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "gf-cf on mine (alpha=0.5, rank=4)" in printed
 
 
 def test_runs_through_evaluate_model() -> None:

@@ -52,6 +52,16 @@ def _float_list(text: str) -> tuple[float, ...]:
     return values
 
 
+def _int_list(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers such as 64,128,256, got {text!r}") from None
+    if not values:
+        raise argparse.ArgumentTypeError("expected at least one number")
+    return values
+
+
 def _seed(text: str) -> int:
     """A seed: an integer from 0 to 2**32 - 1 (what numpy's generators take)."""
     from workbench.validation import MAX_SEED
@@ -123,6 +133,8 @@ def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lambdas", type=_float_list, help="λ grid, comma-separated (∞-AE default 1,5,20,50,100)")
+    parser.add_argument("--ranks", type=_int_list, help="SVD-AE, GF-CF: rank grid k, comma-separated (SVD-AE default 16,...,512; GF-CF 256)")
+    parser.add_argument("--alphas", type=_float_list, help="GF-CF: grid of the ideal filter's weight α, comma-separated (default 0,...,10)")
     parser.add_argument("--user-support", type=_positive_int, help="∞-AE: this many random users carry the model (see --support-method)")
     parser.add_argument(
         "--support-method", choices=("sample", "nystrom"), default="sample",
@@ -303,6 +315,14 @@ def _model_options(args: argparse.Namespace, model: str) -> dict[str, Any]:
         raise WorkbenchError(f"--lambdas does not apply to {model}: it has no λ to choose")
     if model in ("svd-ae", "gf-cf"):
         options.update(dtype=dtype, linear_algebra=args.linear_algebra)
+        if args.ranks is not None:
+            options["ranks"] = args.ranks
+    elif args.ranks is not None and model in MODEL_NAMES:
+        raise WorkbenchError(f"--ranks does not apply to {model}: only SVD-AE and GF-CF have a rank to choose")
+    if args.alphas is not None:
+        if model != "gf-cf":
+            raise WorkbenchError(f"--alphas does not apply to {model}: only GF-CF has an α to choose")
+        options["alphas"] = args.alphas
     return options
 
 
@@ -751,7 +771,7 @@ FLAGS: dict[str, str] = {
     "samplers": "--samplers", "budgets": "--budgets", "models": "--models", "dataset": "--dataset",
     "target_batch": "--batch-users", "temperature": "--tau", "draws": "--draws", "steps": "--steps",
     "learning_rate": "--learning-rate", "evaluate_every": "--evaluate-every", "patience": "--patience",
-    "min_steps": "--min-steps", "budget": "--budget",
+    "min_steps": "--min-steps", "budget": "--budget", "ranks": "--ranks", "alphas": "--alphas",
 }
 
 

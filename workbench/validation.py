@@ -60,10 +60,10 @@ def check_ranks(ranks: Sequence[int], parameter: str = "ranks") -> tuple[int, ..
     """A rank grid as ints; refuses an empty grid or a rank that is not an integer ≥ 1."""
     ranks = tuple(ranks)
     if len(ranks) == 0:
-        raise WorkbenchError(f"{parameter}: the rank grid is empty; give at least one rank ≥ 1")
+        raise WorkbenchError(f"{parameter}: the rank grid is empty; give at least one rank ≥ 1", parameter=parameter)
     for value in ranks:
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise WorkbenchError(f"{parameter}: every rank must be an integer ≥ 1, got {value!r}")
+            raise WorkbenchError(f"{parameter}: every rank must be an integer ≥ 1, got {value!r}", parameter=parameter)
     return tuple(int(value) for value in ranks)
 
 
@@ -71,10 +71,10 @@ def check_alphas(alphas: Sequence[float], parameter: str = "alphas") -> tuple[fl
     """An α grid as floats; refuses an empty grid or an α that is not a finite number ≥ 0."""
     alphas = tuple(alphas)
     if len(alphas) == 0:
-        raise WorkbenchError(f"{parameter}: the α grid is empty; give at least one α ≥ 0")
+        raise WorkbenchError(f"{parameter}: the α grid is empty; give at least one α ≥ 0", parameter=parameter)
     for value in alphas:
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
-            raise WorkbenchError(f"{parameter}: every α must be a finite number ≥ 0, got {value!r}")
+            raise WorkbenchError(f"{parameter}: every α must be a finite number ≥ 0, got {value!r}", parameter=parameter)
     return tuple(float(value) for value in alphas)
 
 
