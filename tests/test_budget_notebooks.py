@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from conftest import REPOSITORY
-from workbench.budget.answer import answer, point_sentence
-from workbench.budget.curve import curve_table, full_data_value
+from workbench.budget.answer import answer, compare_curves, point_sentence
+from workbench.budget.curve import BudgetCurve, curve_table, full_data_value
 from workbench.budget.runs import read_results
 from workbench.notebooks.runs import run_notebook
 
@@ -30,7 +30,7 @@ def test_data_budget_notebook_records_the_curve_and_its_answer(data_environment:
         NOTEBOOKS / "02_data_budget.ipynb",
         {
             "dataset": "ml-100k", "samplers": ["distill-cf", "user-rns"], "budgets": ["5%", "20%"], "seeds": [1],
-            "distill_steps": 6, "distill_draws": 30, "report_path": "report.html",
+            "distill_steps": 6, "distill_draws": 30, "report_path": "report.html", "models": ["infinite-ae", "svd-ae"],
         },
         tmp_path / "02.ipynb",
     )
@@ -50,6 +50,11 @@ def test_data_budget_notebook_records_the_curve_and_its_answer(data_environment:
     expected = answer(table, full_value=full_data_value(frame, metric="HR@10", model="infinite-ae"), metric="HR@10",
                       dataset="ml-100k", sampler="distill-cf")
     assert results["answer"] == expected.sentence
+    # The second question: SVD-AE on the same samples against ∞-AE on all the users.
+    curves = {model: BudgetCurve.from_results(frame, dataset="ml-100k", metric="HR@10", model=model) for model in ("infinite-ae", "svd-ae")}
+    comparison = compare_curves(expected, curves, chosen="infinite-ae")
+    assert comparison is not None and results["comparison"] == comparison.sentence
+    assert "SVD-AE" in results["comparison"] and "∞-AE on all of them" in results["comparison"]
     report = (tmp_path / "report.html").read_text()
     assert expected.sentence in report and report.count("<script type=\"text/javascript\">/**\n* plotly.js") <= 1
 
