@@ -42,24 +42,23 @@ def parse_seeds(text: str) -> tuple[int, ...]:
     return tuple(check_seed(seed, "--seeds") for seed in seeds)
 
 
-def _float_list(text: str) -> tuple[float, ...]:
-    try:
-        values = tuple(float(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers such as 1,5,20, got {text!r}") from None
-    if not values:
-        raise argparse.ArgumentTypeError("expected at least one number")
-    return values
+def _number_list(convert: Any, example: str, kind: str) -> Any:
+    """An argparse type: comma-separated numbers converted with ``convert`` (float or int)."""
+
+    def parse(text: str) -> tuple[Any, ...]:
+        try:
+            values = tuple(convert(part) for part in text.split(",") if part.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected comma-separated {kind} such as {example}, got {text!r}") from None
+        if not values:
+            raise argparse.ArgumentTypeError("expected at least one number")
+        return values
+
+    return parse
 
 
-def _int_list(text: str) -> tuple[int, ...]:
-    try:
-        values = tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers such as 64,128,256, got {text!r}") from None
-    if not values:
-        raise argparse.ArgumentTypeError("expected at least one number")
-    return values
+_float_list = _number_list(float, "1,5,20", "numbers")
+_int_list = _number_list(int, "64,128,256", "whole numbers")
 
 
 def _seed(text: str) -> int:
