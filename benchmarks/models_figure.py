@@ -5,7 +5,7 @@
 
 Reads the tidy results of ``workbench budget-curve`` (default benchmarks/results/budget_curve_ml1m.csv),
 draws :func:`workbench.figures.models.models_figure` for one sampler and writes it as a PNG, and writes
-benchmarks/results/models_curve.ml1m.json (temporary name, then renamed): per model and sampler, the
+benchmarks/results/models_curve.ml1m.json (atomically, workbench.atomic.write_atomic): per model and sampler, the
 mean ± sd over seeds at each budget, each model's full-data value, the answer sentence of the first
 model and the comparison sentence (:func:`workbench.budget.answer.compare_curves`).
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from datetime import date
 from pathlib import Path
 
@@ -32,6 +31,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=HERE / "results" / "models_curve.ml1m.json")
     args = parser.parse_args()
 
+    from workbench.atomic import write_atomic
     from workbench.budget.answer import compare_curves
     from workbench.budget.curve import BudgetCurve
     from workbench.budget.runs import read_results
@@ -73,9 +73,7 @@ def main() -> None:
         "figure": {"sampler": args.sampler, "png": str(args.png.relative_to(HERE.parent)) if args.png.is_relative_to(HERE.parent) else str(args.png)},
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    temporary = args.output.with_name(f".{args.output.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    os.replace(temporary, args.output)
+    write_atomic(args.output, json.dumps(result, indent=2) + "\n")
     print(f"wrote {args.output} and {args.png}")
 
 
