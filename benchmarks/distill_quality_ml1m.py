@@ -1,7 +1,7 @@
 """How good is ∞-AE trained on a Distill-CF summary of ML-1M? Test metrics vs μ, τ and steps.
 
     python benchmarks/distill_quality_ml1m.py --budget 500 [--temperature 10 --steps 500 --patience 50
-        --draws 200 --seed 42 --variants]
+        --draws 200 --store-draws/--no-store-draws --seed 42 --variants]
 
 Distils ML-1M's training users (the paper's split) with ``DistillConfig``'s defaults for every flag
 not given, then evaluates ∞-AE fitted on the summary (its λ chosen on validation from
@@ -9,13 +9,14 @@ not given, then evaluates ∞-AE fitted on the summary (its λ chosen on validat
 ∞-AE's default grid for real data and binarised (each synthetic user's round(row sum) largest
 entries set to 1), for the table of differences with the authors' code. Writes JSON (a temporary
 name, then renamed) with the machine, the settings, the distillation history, its seconds and the
-test metrics; the summary itself goes to a git-ignored .npz beside it.
+test metrics, and the process's peak resident memory; the summary itself goes to a git-ignored .npz beside it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import time
 from dataclasses import asdict
 from datetime import date
@@ -37,6 +38,8 @@ def main() -> None:
     parser.add_argument("--draws", type=int)
     parser.add_argument("--evaluate-every", type=int)
     parser.add_argument("--patience", type=int)
+    parser.add_argument("--store-draws", action=argparse.BooleanOptionalAction,
+                        help="keep a step's Gumbel draws (or not); default: the package's rule")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--variants", action="store_true", help="also evaluate with ∞-AE's default grid and binarised")
     parser.add_argument("--output", type=Path)
@@ -51,13 +54,14 @@ def main() -> None:
 
     dataset = load_dataset("ml-1m")
     given = {"steps": args.steps, "temperature": args.temperature, "draws": args.draws,
-             "evaluate_every": args.evaluate_every, "patience": args.patience}
+             "evaluate_every": args.evaluate_every, "patience": args.patience, "store_draws": args.store_draws}
     config = DistillConfig(budget=args.budget, **{name: value for name, value in given.items() if value is not None})
     started = time.perf_counter()
     result = distill(dataset, config, seed=args.seed)
     distill_seconds = time.perf_counter() - started
     stem = (f"distill_quality_ml1m.mu{config.budget}.tau{config.temperature:g}.steps{config.steps}"
-            f".patience{config.patience}.seed{args.seed}")
+            f".patience{config.patience}{'' if args.store_draws is None else ('.kept' if args.store_draws else '.made-again')}"
+            f".seed{args.seed}")
     build_sample(result.summary, np.full(args.budget, -1), train=dataset.train, sampler="distill-cf",
                  budget=str(args.budget), seed=args.seed).for_dataset(dataset).save(HERE / "results" / f"{stem}.npz")  # git-ignored
     def downstream(summary: np.ndarray, lambdas: tuple[float, ...] | None):
@@ -78,6 +82,7 @@ def main() -> None:
         "machine": describe(),
         "settings": {**asdict(config), "seed": args.seed},
         "distill_seconds": distill_seconds,
+        "peak_resident_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
         "best_step": result.best_step,
         "stopped": result.stopped,
         "history": asdict(result.history),

@@ -1,16 +1,18 @@
 """Time to a Distill-CF summary of ML-1M (μ = 500): an older checkout's code and settings against today's, side by side.
 
     python benchmarks/distill_speed_ml1m.py --before 1482d9d [--before-settings "--steps 500 --patience 150
-        --temperature 5"] [--seed 42] [--output FILE]
+        --temperature 5"] [--seeds 42,1,2] [--output FILE]
 
-Runs ``benchmarks/distill_quality_ml1m.py`` twice in fresh processes, one after the other on the
-same machine: first with the package of commit ``--before`` (checked out into a temporary git
-worktree and put first on ``PYTHONPATH``) and that commit's default settings spelled out in
-``--before-settings``, then with this checkout's package and its ``DistillConfig`` defaults. Each run
+Runs ``benchmarks/distill_quality_ml1m.py`` in fresh processes, one after the other on the same
+machine, for each seed in turn: first with the package of commit ``--before`` (checked out into a
+temporary git worktree and put first on ``PYTHONPATH``) and that commit's default settings spelled
+out in ``--before-settings``, then with this checkout's package and its ``DistillConfig`` defaults
+(before and today alternate, so that a change in the machine's load falls on both). Each run
 distils (validations included), then fits ∞-AE on the summary and evaluates it on test. Writes
-benchmarks/results/distill_speed_ml1m.seed<seed>.json (a temporary name, then renamed): the machine,
-both runs' results (settings, history, ``distill_seconds``, test metrics) and the ratio of the
-distillation times, today's over before.
+benchmarks/results/distill_speed_ml1m.seed<seed>.json for one seed, or
+distill_speed_ml1m.seeds<a-b-c>.json for several (a temporary name, then renamed): the machine, every
+run's results (settings, history, ``distill_seconds``, peak memory, test metrics), the median
+distillation time of each side and their ratio, today's over before.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import argparse
 import json
 import os
 import shlex
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,35 +48,47 @@ def main() -> None:
     parser.add_argument("--before", required=True, help="the commit whose code is today's baseline")
     parser.add_argument("--before-settings", default="--steps 500 --patience 150 --temperature 5",
                         help="flags of distill_quality_ml1m.py giving that commit's defaults")
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--seeds", default="42", help="comma-separated seeds, one before/today pair each")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
 
+    seeds = [int(text) for text in args.seeds.split(",")]
     machine = describe()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    runs: dict[str, list[dict]] = {"before": [], "today": []}
     with tempfile.TemporaryDirectory() as scratch:
         worktree = Path(scratch) / "before"
         subprocess.run(["git", "worktree", "add", "--detach", str(worktree), args.before], check=True, cwd=ROOT)
         try:
-            seed = ["--seed", str(args.seed)]
-            before = run(worktree, shlex.split(args.before_settings) + seed, Path(scratch) / "before.json")
-            after = run(ROOT, seed, Path(scratch) / "after.json")
+            for seed in seeds:
+                flags = ["--seed", str(seed)]
+                runs["before"].append(run(worktree, shlex.split(args.before_settings) + flags, Path(scratch) / f"before{seed}.json"))
+                runs["today"].append(run(ROOT, flags, Path(scratch) / f"today{seed}.json"))
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], check=False, cwd=ROOT)
+    median = {side: statistics.median(result["distill_seconds"] for result in results) for side, results in runs.items()}
+    quality = {side: [result["test"]["NDCG@10"] for result in results] for side, results in runs.items()}
     payload = {
         "question": "time to a μ = 500 Distill-CF summary of ML-1M, before and today, in one run",
         "date": date.today().isoformat(),
         "machine": machine,
-        "before": {"commit": args.before, "flags": args.before_settings, **before},
-        "today": {"commit": commit, "flags": "DistillConfig defaults", **after},
-        "time_ratio": after["distill_seconds"] / before["distill_seconds"],
-        "test_NDCG@10": {"before": before["test"]["NDCG@10"], "today": after["test"]["NDCG@10"]},
+        "seeds": seeds,
+        "before": {"commit": args.before, "flags": args.before_settings, "runs": runs["before"]},
+        "today": {"commit": commit, "flags": "DistillConfig defaults", "runs": runs["today"]},
+        "median_distill_seconds": median,
+        "time_ratio": median["today"] / median["before"],
+        "test_NDCG@10": quality,
+        "test_NDCG@10_mean": {side: statistics.fmean(values) for side, values in quality.items()},
     }
-    output = args.output or HERE / "results" / f"distill_speed_ml1m.seed{args.seed}.json"
+    if len(seeds) == 1:  # the layout of the one-seed file recorded before --seeds
+        payload["before"].update(runs["before"][0])
+        payload["today"].update(runs["today"][0])
+    name = f"seed{seeds[0]}" if len(seeds) == 1 else "seeds" + "-".join(map(str, seeds))
+    output = args.output or HERE / "results" / f"distill_speed_ml1m.{name}.json"
     temporary = output.with_name(output.name + ".tmp")
     temporary.write_text(json.dumps(payload, indent=2, default=float) + "\n")
     temporary.replace(output)
-    print(json.dumps({key: payload[key] for key in ("time_ratio", "test_NDCG@10")}))
+    print(json.dumps({key: payload[key] for key in ("median_distill_seconds", "time_ratio", "test_NDCG@10")}))
 
 
 if __name__ == "__main__":

@@ -119,15 +119,18 @@ def test_loss_gradient_in_the_summary_and_lambda(lam: float, cardinality_weight:
     check_gradient(np.array([lam_gradient]), lam_estimate)
 
 
-def test_whole_objective_gradient_in_the_logits() -> None:
+@pytest.mark.parametrize("store_draws", [False, True], ids=["draws-made-again", "draws-kept"])
+def test_whole_objective_gradient_in_the_logits(store_draws: bool) -> None:
     """The objective an update differentiates, rebuilt from ``draw_summary`` and ``distillation_loss``
-    (``distill._objective``, private to ``apply_update``), at τ = 5, γ = 8 and a fixed key."""
+    (``distill._objective``, private to ``apply_update``), at τ = 5, γ = 8 and a fixed key, with the
+    draws made again in the backward pass or kept from the forward one."""
     targets, mean_user_size = real_users()
     logits = np.random.default_rng(3).normal(size=SUMMARY_SHAPE)
     key = jax.random.key(4)
     lam = jnp.asarray(0.1)
     settings = StepSettings(
-        draws=8, temperature=5.0, cardinality_weight=1e-3, ntk=NTKConfig(), learning_rate=0.04, target_batch=None
+        draws=8, temperature=5.0, cardinality_weight=1e-3, ntk=NTKConfig(), learning_rate=0.04, target_batch=None,
+        store_draws=store_draws,
     )
 
     def objective_with(noise_key: jax.Array):

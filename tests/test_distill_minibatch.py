@@ -43,7 +43,7 @@ def dataset():
 def start(dataset, config: DistillConfig, seed: int = 0):
     """The state after init, at λ = LAM, with its data and settings (one device)."""
     state = dataclasses.replace(init(dataset, config, seed), lam=jnp.asarray(LAM, jnp.float32))
-    return state, StepData.from_dataset(dataset, devices=jax.devices()[:1]), StepSettings.from_config(config)
+    return state, StepData.from_dataset(dataset, devices=jax.devices()[:1]), StepSettings.from_config(config, dataset.n_items)
 
 
 def relative(a, b) -> float:
@@ -96,7 +96,7 @@ def test_batches_come_from_the_seed(dataset) -> None:
 
 def test_a_batch_of_every_user_is_the_full_batch(dataset) -> None:
     full_state, data, full = start(dataset, CONFIG)
-    every = StepSettings.from_config(dataclasses.replace(CONFIG, target_batch=dataset.n_users))
+    every = StepSettings.from_config(dataclasses.replace(CONFIG, target_batch=dataset.n_users), dataset.n_items)
     full_loss, full_gradient = loss_and_gradient(full_state, data, full)
     loss, gradient = loss_and_gradient(full_state, data, every)  # every user, in a random order
     assert abs(float(loss) - float(full_loss)) <= 1e-5 * abs(float(full_loss))
@@ -110,11 +110,51 @@ def test_a_batch_of_every_user_is_the_full_batch(dataset) -> None:
 def test_the_memory_estimate_covers_what_xla_allocates(dataset) -> None:
     sizes = (dataset.n_users, dataset.n_items, int(dataset.train.nnz), CONFIG.budget)
     for target_batch in (None, 30):
-        state, data, settings = start(dataset, dataclasses.replace(CONFIG, target_batch=target_batch))
-        analysis = step.lower(state, data, settings).compile().memory_analysis()
-        allocated = analysis.argument_size_in_bytes + analysis.output_size_in_bytes + analysis.temp_size_in_bytes
-        estimate = step_memory(*sizes, target_batch)
-        assert allocated <= estimate <= 3 * allocated, (target_batch, allocated, estimate)
+        allocated = {}
+        for store_draws in (False, True):
+            config = dataclasses.replace(CONFIG, target_batch=target_batch, store_draws=store_draws, draws=40)
+            state, data, settings = start(dataset, config)
+            assert settings.store_draws is store_draws
+            analysis = step.lower(state, data, settings).compile().memory_analysis()
+            allocated[store_draws] = analysis.argument_size_in_bytes + analysis.output_size_in_bytes + analysis.temp_size_in_bytes
+            estimate = step_memory(*sizes, target_batch, kept_draws=config.draws if store_draws else 0)
+            assert allocated[store_draws] <= estimate <= 3 * allocated[store_draws], (target_batch, store_draws, allocated, estimate)
+        kept_bytes = 4 * 40 * CONFIG.budget * dataset.n_items
+        assert allocated[True] - allocated[False] >= kept_bytes // 2  # the kept draws are really held
+
+
+def test_draws_are_kept_when_small_and_the_rule_is_the_sizes_alone() -> None:
+    from workbench.distill.distill import STORED_DRAWS_LIMIT, stores_draws
+
+    ml1m = DistillConfig(budget=500)  # 200 draws x 500 x 3,706 items: 1.5 GB
+    assert stores_draws(ml1m, 3_706) and not stores_draws(ml1m, 40_981)  # Gowalla: 16 GB, made again
+    assert 4 * 200 * 500 * 3_706 <= STORED_DRAWS_LIMIT < 4 * 200 * 500 * 40_981
+    assert not stores_draws(dataclasses.replace(ml1m, store_draws=False), 3_706)
+    assert stores_draws(dataclasses.replace(ml1m, store_draws=True), 40_981)
+    with pytest.raises(WorkbenchError, match="^store_draws must be True, False or None") as refused:
+        DistillConfig(store_draws="yes")
+    assert refused.value.parameter == "store_draws"
+
+
+def test_kept_draws_that_do_not_fit_are_refused_naming_the_setting(dataset) -> None:
+    kept = dataclasses.replace(CONFIG, store_draws=True)
+    sizes = (dataset.n_users, dataset.n_items, int(dataset.train.nnz), CONFIG.budget)
+    available = step_memory(*sizes, None)  # enough without the draws, not with them
+    with pytest.raises(MemoryBudgetError, match="keeping its 6 Gumbel draws") as refused:
+        check(dataset, kept, devices=jax.devices()[:1], available=available)
+    assert "store_draws=False (--no-store-draws" in str(refused.value)
+    check(dataset, dataclasses.replace(CONFIG, store_draws=False), devices=jax.devices()[:1], available=available)
+
+
+def test_an_update_with_kept_draws_is_the_update_with_draws_made_again(dataset) -> None:
+    kept_state, data, kept = start(dataset, dataclasses.replace(CONFIG, store_draws=True))
+    made = dataclasses.replace(kept, store_draws=False)
+    kept_loss, kept_gradient = loss_and_gradient(kept_state, data, kept)
+    made_loss, made_gradient = loss_and_gradient(kept_state, data, made)
+    assert float(kept_loss) == float(made_loss)  # the same summary: the same loss
+    assert relative(kept_gradient, made_gradient) < 1e-5
+    after_kept, after_made = run_steps(kept_state, data, 3, kept), run_steps(kept_state, data, 3, made)
+    assert relative(after_kept.logits, after_made.logits) < 1e-4
 
 
 def test_a_batch_needs_memory_for_its_rows_not_for_the_users() -> None:
@@ -127,18 +167,19 @@ def test_a_batch_needs_memory_for_its_rows_not_for_the_users() -> None:
 
 
 def test_too_little_memory_for_every_user_names_a_batch_that_fits(dataset) -> None:
-    sizes = (dataset.n_users, dataset.n_items, int(dataset.train.nnz), CONFIG.budget)
+    config = dataclasses.replace(CONFIG, store_draws=False)  # the draws made again: their memory is O(μ·d)
+    sizes = (dataset.n_users, dataset.n_items, int(dataset.train.nnz), config.budget)
     available = step_memory(*sizes, None) - 1
     with pytest.raises(MemoryBudgetError) as refused:
-        check(dataset, CONFIG, devices=jax.devices()[:1], available=available)
+        check(dataset, config, devices=jax.devices()[:1], available=available)
     fits = largest_batch(*sizes, available)
     assert 1 <= fits < dataset.n_users
     assert f"at most {fits:,} users per step" in str(refused.value) and f"--batch-users {fits}" in str(refused.value)
-    check(dataset, dataclasses.replace(CONFIG, target_batch=fits), devices=jax.devices()[:1], available=available)
+    check(dataset, dataclasses.replace(config, target_batch=fits), devices=jax.devices()[:1], available=available)
     with pytest.raises(MemoryBudgetError):
-        check(dataset, dataclasses.replace(CONFIG, target_batch=fits + 1), devices=jax.devices()[:1], available=available)
+        check(dataset, dataclasses.replace(config, target_batch=fits + 1), devices=jax.devices()[:1], available=available)
     with pytest.raises(MemoryBudgetError, match="Not even one user"):
-        check(dataset, CONFIG, devices=jax.devices()[:1], available=1000)
+        check(dataset, config, devices=jax.devices()[:1], available=1000)
 
 
 def test_a_bad_batch_is_refused(dataset) -> None:
@@ -166,3 +207,12 @@ def test_the_command_line_names_the_flag(tmp_path: Path, capsys: pytest.CaptureF
                        "--batch-users", value, "--steps", "1", "--no-progress"])
         assert status == 2
         assert expected in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("flags", "expected"), [([], None), (["--store-draws"], True), (["--no-store-draws"], False)])
+def test_the_command_line_sets_whether_draws_are_kept(tmp_path: Path, flags: list[str], expected: bool | None) -> None:
+    from workbench.cli import _distill_config, build_parser
+
+    for command in (["distill", "--output", str(tmp_path / "summary.npz")], ["budget-curve", "--output", str(tmp_path / "curve.csv")]):
+        args = build_parser().parse_args([*command, "--dataset", "ml-100k", *flags])
+        assert _distill_config(args).store_draws is expected

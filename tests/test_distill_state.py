@@ -126,7 +126,7 @@ def test_init_holds_the_starting_users_and_fresh_optimiser(dataset) -> None:
 
 def test_step_and_run_steps_take_the_same_updates(dataset) -> None:
     state = init(dataset, SMALL, seed=1)
-    data, settings = StepData.from_dataset(dataset), StepSettings.from_config(SMALL)
+    data, settings = StepData.from_dataset(dataset), StepSettings.from_config(SMALL, dataset.n_items)
     one = state
     for _ in range(3):
         one, loss = step(one, data, settings)
@@ -138,7 +138,7 @@ def test_step_and_run_steps_take_the_same_updates(dataset) -> None:
 
 def test_updates_stop_at_the_first_non_finite_one(dataset) -> None:
     state = dataclasses.replace(init(dataset, SMALL, seed=1), lam=jnp.asarray(jnp.nan, jnp.float32))
-    data, settings = StepData.from_dataset(dataset), StepSettings.from_config(SMALL)
+    data, settings = StepData.from_dataset(dataset), StepSettings.from_config(SMALL, dataset.n_items)
     after = run_steps(state, data, 5, settings)
     assert not bool(after.finite) and int(after.step) == 1 and np.isnan(float(after.loss))
     again, loss = step(after, data, settings)  # a stopped state is left as it is

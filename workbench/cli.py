@@ -187,6 +187,11 @@ def _add_distill_arguments(parser: argparse.ArgumentParser) -> None:
         help="Distill-CF: B random real users per step instead of all; only their rows are made dense, so a step's "
         "memory grows with B, not with the users (default all)",
     )
+    parser.add_argument(
+        "--store-draws", action=argparse.BooleanOptionalAction, default=default.store_draws,
+        help="Distill-CF: keep a step's Gumbel draws for its backward pass (faster, γ·μ·items floats more memory) or "
+        "make them again (--no-store-draws); default: keep them when they take at most 2 GiB",
+    )
 
 
 def _distill_config(args: argparse.Namespace) -> Any:
@@ -195,6 +200,7 @@ def _distill_config(args: argparse.Namespace) -> Any:
     return DistillConfig(
         temperature=args.tau, draws=args.draws, steps=args.steps, learning_rate=args.learning_rate,
         evaluate_every=args.evaluate_every, target_batch=args.batch_users, patience=args.patience, min_steps=args.min_steps,
+        store_draws=args.store_draws,
     )
 
 
@@ -770,7 +776,7 @@ FLAGS: dict[str, str] = {
     "samplers": "--samplers", "budgets": "--budgets", "models": "--models", "dataset": "--dataset",
     "target_batch": "--batch-users", "temperature": "--tau", "draws": "--draws", "steps": "--steps",
     "learning_rate": "--learning-rate", "evaluate_every": "--evaluate-every", "patience": "--patience",
-    "min_steps": "--min-steps", "budget": "--budget", "ranks": "--ranks", "alphas": "--alphas",
+    "min_steps": "--min-steps", "store_draws": "--store-draws", "budget": "--budget", "ranks": "--ranks", "alphas": "--alphas",
 }
 
 

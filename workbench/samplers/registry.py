@@ -211,7 +211,8 @@ SAMPLERS: dict[str, SamplerSpec] = {
         SamplerSpec(
             DISTILL_CF, "Distill-CF", "#CC6677", _distill_cf, downstream_lambdas=SUMMARY_LAMBDAS, synthetic=True,
             config="workbench.distill.distill:DistillConfig", headline=True,
-            added_settings={"min_steps": 0},  # before min_steps, patience counted from step 0
+            # before min_steps, patience counted from step 0; before store_draws, the draws were made again
+            added_settings={"min_steps": 0, "store_draws": False},
         ),
         SamplerSpec("user-rns", "User RNS", "#88CCEE", _real_rows(sample_user_rns), matrix_sampler=sample_user_rns),
         SamplerSpec(
