@@ -141,7 +141,8 @@ def main() -> None:
     mesh = target_mesh()
     devices = 1 if mesh is None else mesh.size
     nnz = int(dataset.train.nnz)
-    estimate = step_memory(dataset.n_users, dataset.n_items, nnz, config.budget, config.target_batch, devices)
+    kept = config.draws if config.store_draws else 0  # the draws kept for the backward pass
+    estimate = step_memory(dataset.n_users, dataset.n_items, nnz, config.budget, config.target_batch, devices, kept)
 
     # 1. steps, each waited for, at λ = 1 (as distill_ml1m.py; init's λ is the grid's first, 1e-5, which
     #    distill() replaces at the step-0 validation before any update: at it K̂ + λ̃I may not factor in float32)

@@ -43,7 +43,7 @@ def dataset():
 def start(dataset, config: DistillConfig, seed: int = 0):
     """The state after init, at λ = LAM, with its data and settings (one device)."""
     state = dataclasses.replace(init(dataset, config, seed), lam=jnp.asarray(LAM, jnp.float32))
-    return state, StepData.from_dataset(dataset, devices=jax.devices()[:1]), StepSettings.from_config(config, dataset.n_items)
+    return state, StepData.from_dataset(dataset, devices=jax.devices()[:1]), StepSettings.from_config(config)
 
 
 def relative(a, b) -> float:
@@ -96,7 +96,7 @@ def test_batches_come_from_the_seed(dataset) -> None:
 
 def test_a_batch_of_every_user_is_the_full_batch(dataset) -> None:
     full_state, data, full = start(dataset, CONFIG)
-    every = StepSettings.from_config(dataclasses.replace(CONFIG, target_batch=dataset.n_users), dataset.n_items)
+    every = StepSettings.from_config(dataclasses.replace(CONFIG, target_batch=dataset.n_users))
     full_loss, full_gradient = loss_and_gradient(full_state, data, full)
     loss, gradient = loss_and_gradient(full_state, data, every)  # every user, in a random order
     assert abs(float(loss) - float(full_loss)) <= 1e-5 * abs(float(full_loss))
@@ -123,15 +123,10 @@ def test_the_memory_estimate_covers_what_xla_allocates(dataset) -> None:
         assert allocated[True] - allocated[False] >= kept_bytes // 2  # the kept draws are really held
 
 
-def test_draws_are_kept_when_small_and_the_rule_is_the_sizes_alone() -> None:
-    from workbench.distill.distill import STORED_DRAWS_LIMIT, stores_draws
-
-    ml1m = DistillConfig(budget=500)  # 200 draws x 500 x 3,706 items: 1.5 GB
-    assert stores_draws(ml1m, 3_706) and not stores_draws(ml1m, 40_981)  # Gowalla: 16 GB, made again
-    assert 4 * 200 * 500 * 3_706 <= STORED_DRAWS_LIMIT < 4 * 200 * 500 * 40_981
-    assert not stores_draws(dataclasses.replace(ml1m, store_draws=False), 3_706)
-    assert stores_draws(dataclasses.replace(ml1m, store_draws=True), 40_981)
-    with pytest.raises(WorkbenchError, match="^store_draws must be True, False or None") as refused:
+def test_draws_are_made_again_unless_asked_and_a_bad_value_is_refused() -> None:
+    assert DistillConfig().store_draws is False and StepSettings.from_config(DistillConfig()).store_draws is False
+    assert StepSettings.from_config(DistillConfig(store_draws=True)).store_draws is True
+    with pytest.raises(WorkbenchError, match="^store_draws must be True or False") as refused:
         DistillConfig(store_draws="yes")
     assert refused.value.parameter == "store_draws"
 
@@ -142,7 +137,7 @@ def test_kept_draws_that_do_not_fit_are_refused_naming_the_setting(dataset) -> N
     available = step_memory(*sizes, None)  # enough without the draws, not with them
     with pytest.raises(MemoryBudgetError, match="keeping its 6 Gumbel draws") as refused:
         check(dataset, kept, devices=jax.devices()[:1], available=available)
-    assert "store_draws=False (--no-store-draws" in str(refused.value)
+    assert "leave store_draws False (drop --store-draws" in str(refused.value)
     check(dataset, dataclasses.replace(CONFIG, store_draws=False), devices=jax.devices()[:1], available=available)
 
 
@@ -209,8 +204,8 @@ def test_the_command_line_names_the_flag(tmp_path: Path, capsys: pytest.CaptureF
         assert expected in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("flags", "expected"), [([], None), (["--store-draws"], True), (["--no-store-draws"], False)])
-def test_the_command_line_sets_whether_draws_are_kept(tmp_path: Path, flags: list[str], expected: bool | None) -> None:
+@pytest.mark.parametrize(("flags", "expected"), [([], False), (["--store-draws"], True), (["--no-store-draws"], False)])
+def test_the_command_line_sets_whether_draws_are_kept(tmp_path: Path, flags: list[str], expected: bool) -> None:
     from workbench.cli import _distill_config, build_parser
 
     for command in (["distill", "--output", str(tmp_path / "summary.npz")], ["budget-curve", "--output", str(tmp_path / "curve.csv")]):

@@ -53,7 +53,7 @@ def relative(a, b):
 
 for batch in (None, 121):
     config = DistillConfig(budget=8, draws=6, target_batch=batch)
-    settings = StepSettings.from_config(config, dataset.n_items)
+    settings = StepSettings.from_config(config)
     first, third = {}, {}
     for name in devices:
         state = dataclasses.replace(init(dataset, config, 0, devices=devices[name]), lam=jnp.asarray(1.0, jnp.float32))

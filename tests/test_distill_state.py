@@ -124,9 +124,14 @@ def test_init_holds_the_starting_users_and_fresh_optimiser(dataset) -> None:
     assert len(leaves) > 10
 
 
-def test_step_and_run_steps_take_the_same_updates(dataset) -> None:
-    state = init(dataset, SMALL, seed=1)
-    data, settings = StepData.from_dataset(dataset), StepSettings.from_config(SMALL, dataset.n_items)
+@pytest.mark.parametrize("store_draws", [False, True], ids=["draws-made-again", "draws-kept"])
+def test_step_and_run_steps_take_the_same_updates(dataset, store_draws: bool) -> None:
+    """Bit for bit: with kept draws, :func:`step` makes a buffer per update and :func:`run_steps`
+    passes one buffer along (donated); the updates must not tell the difference."""
+    config = dataclasses.replace(SMALL, store_draws=store_draws)
+    state = init(dataset, config, seed=1)
+    data, settings = StepData.from_dataset(dataset), StepSettings.from_config(config)
+    assert settings.store_draws is store_draws
     one = state
     for _ in range(3):
         one, loss = step(one, data, settings)
@@ -138,7 +143,7 @@ def test_step_and_run_steps_take_the_same_updates(dataset) -> None:
 
 def test_updates_stop_at_the_first_non_finite_one(dataset) -> None:
     state = dataclasses.replace(init(dataset, SMALL, seed=1), lam=jnp.asarray(jnp.nan, jnp.float32))
-    data, settings = StepData.from_dataset(dataset), StepSettings.from_config(SMALL, dataset.n_items)
+    data, settings = StepData.from_dataset(dataset), StepSettings.from_config(SMALL)
     after = run_steps(state, data, 5, settings)
     assert not bool(after.finite) and int(after.step) == 1 and np.isnan(float(after.loss))
     again, loss = step(after, data, settings)  # a stopped state is left as it is

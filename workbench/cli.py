@@ -189,8 +189,8 @@ def _add_distill_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--store-draws", action=argparse.BooleanOptionalAction, default=default.store_draws,
-        help="Distill-CF: keep a step's Gumbel draws for its backward pass (faster, γ·μ·items floats more memory) or "
-        "make them again (--no-store-draws); default: keep them when they take at most 2 GiB",
+        help="Distill-CF: keep a step's Gumbel draws for its backward pass (γ·μ·items floats more memory) instead of "
+        "making them again (the default; as fast on a 2-core CPU)",
     )
 
 

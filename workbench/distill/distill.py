@@ -59,8 +59,9 @@ those of one update at a time.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 
@@ -72,7 +73,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from tqdm.auto import tqdm
 
 from workbench.data import Dataset
-from workbench.distill.gumbel import multi_gumbel_softmax, stored_draws_bytes
+from workbench.distill.gumbel import gradient_from_draws, multi_gumbel_softmax, stored_draws_bytes, sum_into
 from workbench.distill.loss import distillation_loss
 from workbench.distill.selection import inner_lambda_hit_rates
 from workbench.errors import ComputationStopped, WorkbenchError
@@ -82,9 +83,6 @@ from workbench.kernels.memory import available_device_memory, require_memory
 from workbench.kernels.ntk import NTKConfig
 
 INNER_LAMBDAS: tuple[float, ...] = (1e-5, 1e-3, 0.1, 1.0, 5.0, 50.0)
-
-#: ``store_draws=None`` keeps an update's Gumbel draws when they take at most this many bytes.
-STORED_DRAWS_LIMIT = 2 * 2**30
 
 
 @dataclass(frozen=True)
@@ -111,12 +109,11 @@ class DistillConfig:
         lambdas: the inner λ grid, re-chosen on validation HR@100 at each evaluation.
         cardinality_weight: λ₂ of the size term.
         ntk: the kernel's network.
-        store_draws: keep the γ Gumbel draws of an update for its backward pass (γ·μ·d floats)
-            instead of making them again from their keys: True, False, or None (the default) to
-            keep them when they take at most :data:`STORED_DRAWS_LIMIT` bytes (1.5 GB at μ = 500 on
-            ML-1M: kept; 16 GB on Gowalla: made again). A rule on the sizes alone, so the same
-            settings do the same arithmetic on every machine. The summary drawn is the same; the
-            gradient differs in float32's last digits.
+        store_draws: keep the γ Gumbel draws of an update for its backward pass (γ·μ·d floats more
+            memory: 1.5 GB at μ = 500 on ML-1M) instead of making them again from their keys. Off
+            by default: on a 2-core CPU an update took the same time either way (BENCHMARKS.md);
+            untested on a GPU. The summary drawn is the same; the gradient differs in float32's
+            last digits.
     """
 
     budget: int = 500
@@ -131,7 +128,7 @@ class DistillConfig:
     lambdas: tuple[float, ...] = INNER_LAMBDAS
     cardinality_weight: float = 1e-3
     ntk: NTKConfig = field(default_factory=NTKConfig)
-    store_draws: bool | None = None
+    store_draws: bool = False
 
     def __post_init__(self) -> None:
         for name in ("budget", "draws", "evaluate_every"):
@@ -153,11 +150,8 @@ class DistillConfig:
                 f"target_batch must be a positive integer (users per step), got {self.target_batch!r}; leave it unset for all users",
                 parameter="target_batch",
             )
-        if self.store_draws is not None and not isinstance(self.store_draws, (bool, np.bool_)):
-            raise WorkbenchError(
-                f"store_draws must be True, False or None (keep the draws when they fit), got {self.store_draws!r}",
-                parameter="store_draws",
-            )
+        if not isinstance(self.store_draws, (bool, np.bool_)):
+            raise WorkbenchError(f"store_draws must be True or False, got {self.store_draws!r}", parameter="store_draws")
         if not self.cardinality_weight >= 0:
             raise WorkbenchError(f"cardinality_weight must be ≥ 0, got {self.cardinality_weight!r}")
         object.__setattr__(self, "lambdas", check_lambdas(tuple(self.lambdas), "lambdas (inner grid)"))
@@ -228,14 +222,6 @@ def draw_summary(logits: jax.Array, key: jax.Array, config: DistillConfig | Step
     return jnp.clip(multi_gumbel_softmax(logits, key, config.draws, config.temperature, store=store), 0.0, 1.0)
 
 
-def stores_draws(config: DistillConfig, n_items: int) -> bool:
-    """Whether an update keeps its γ draws for the backward pass: ``config.store_draws``, or when it
-    is None, whether they take at most :data:`STORED_DRAWS_LIMIT` bytes (γ·μ·d float32)."""
-    if config.store_draws is not None:
-        return bool(config.store_draws)
-    return stored_draws_bytes(config.draws, config.budget, n_items) <= STORED_DRAWS_LIMIT
-
-
 @dataclass(frozen=True)
 class StepSettings:
     """The settings one update depends on: the static argument of :func:`step` and :func:`run_steps`.
@@ -249,7 +235,7 @@ class StepSettings:
         draws: γ; temperature: τ; cardinality_weight: λ₂; ntk: the kernel's network.
         learning_rate: Adam's step size (the optimiser is :func:`adam` of it).
         target_batch: real users per update (None: all).
-        store_draws: the update keeps its γ draws for the backward pass (:func:`stores_draws`).
+        store_draws: the update keeps its γ draws for the backward pass.
     """
 
     draws: int
@@ -261,13 +247,11 @@ class StepSettings:
     store_draws: bool = False
 
     @classmethod
-    def from_config(cls, config: DistillConfig, n_items: int) -> StepSettings:
-        """The settings of ``config``'s updates on data of ``n_items`` items (which decide
-        ``store_draws`` when the config leaves it to the sizes)."""
+    def from_config(cls, config: DistillConfig) -> StepSettings:
         return cls(
             draws=config.draws, temperature=config.temperature, cardinality_weight=config.cardinality_weight,
             ntk=config.ntk, learning_rate=config.learning_rate, target_batch=config.target_batch,
-            store_draws=stores_draws(config, n_items),
+            store_draws=bool(config.store_draws),
         )
 
 
@@ -488,7 +472,7 @@ def check(dataset: Dataset, config: DistillConfig, *, devices: Sequence[jax.Devi
     if available is None:
         available = available_device_memory()
     sizes = (dataset.n_users, dataset.n_items, int(dataset.train.nnz), config.budget)
-    kept = config.draws if stores_draws(config, dataset.n_items) else 0
+    kept = config.draws if config.store_draws else 0
     needed = step_memory(*sizes, config.target_batch, parts, kept)
     fits = largest_batch(*sizes, available, parts, kept)
     on = "" if parts == 1 else f" on each of {parts} devices"
@@ -500,7 +484,7 @@ def check(dataset: Dataset, config: DistillConfig, *, devices: Sequence[jax.Devi
     if kept:
         what += f", keeping its {kept} Gumbel draws for the backward pass"
     if kept and step_memory(*sizes, config.target_batch, parts) <= available:
-        instead = ("Without keeping the draws it would fit: set store_draws=False (--no-store-draws on the command line), "
+        instead = ("Without keeping the draws it would fit: leave store_draws False (drop --store-draws on the command line), "
                    "which makes them again in the backward pass.")
     elif fits >= 1:
         instead = (f"A batch of at most {fits:,} users per step would fit (target_batch = {fits}; "
@@ -566,6 +550,34 @@ def apply_update(
     return optax.apply_updates(logits, updates), optimizer_state, loss
 
 
+def apply_update_keeping_draws(
+    logits: jax.Array,
+    optimizer_state: optax.OptState,
+    key: jax.Array,
+    targets: jax.Array,
+    lam: jax.Array,
+    mean_user_size: float | jax.Array,
+    settings: StepSettings,
+    target_count: int | None,
+    draws: jax.Array,
+) -> tuple[jax.Array, optax.OptState, jax.Array, jax.Array]:
+    """:func:`apply_update` with the γ draws written into ``draws`` (γ, μ, d) in the forward pass and
+    read back in the backward one; (new logits, new optimiser state, the loss, the buffer). The same
+    objective and gradient formula as ``multi_gumbel_softmax(..., store=True)`` under autodiff, with
+    a buffer that the caller passes from one update to the next."""
+    raw, draws = sum_into(logits, key, settings.draws, settings.temperature, draws)
+
+    def loss_of_sum(total: jax.Array) -> jax.Array:
+        return distillation_loss(
+            jnp.clip(total, 0.0, 1.0), targets, lam, mean_user_size, settings.cardinality_weight, settings.ntk, target_count
+        )
+
+    loss, cotangent = jax.value_and_grad(loss_of_sum)(raw)
+    gradient = gradient_from_draws(draws, cotangent, settings.temperature)
+    updates, optimizer_state = adam(settings.learning_rate).update(gradient, optimizer_state, logits)
+    return optax.apply_updates(logits, updates), optimizer_state, loss, draws
+
+
 @partial(jax.jit, static_argnames=("config", "optimizer"))
 def update_step(
     logits: jax.Array,
@@ -582,8 +594,7 @@ def update_step(
     ``adam(config.learning_rate)``). :func:`distill` runs :func:`run_steps` instead."""
     if optimizer is not adam(config.learning_rate):
         raise WorkbenchError("update_step's optimizer must be adam(config.learning_rate)")
-    settings = StepSettings.from_config(config, logits.shape[1])
-    return apply_update(logits, optimizer_state, key, targets, lam, mean_user_size, settings)
+    return apply_update(logits, optimizer_state, key, targets, lam, mean_user_size, StepSettings.from_config(config))
 
 
 def _objective(
@@ -609,22 +620,33 @@ def loss_and_gradient(state: DistillState, data: StepData, settings: StepSetting
     return jax.value_and_grad(_objective)(state.logits, step_key, targets, state.lam, data.mean_user_size, settings, count)
 
 
-def _step(state: DistillState, data: StepData, settings: StepSettings) -> tuple[DistillState, jax.Array]:
+def _step(
+    state: DistillState, data: StepData, settings: StepSettings, draws: jax.Array | None = None
+) -> tuple[DistillState, jax.Array, jax.Array | None]:
     key, step_key, batch_key = jax.random.split(state.key, 3)
     targets, count = step_targets(data, batch_key, settings)
-    logits, optimizer_state, loss = apply_update(
-        state.logits, state.optimizer_state, step_key, targets, state.lam, data.mean_user_size, settings, count
-    )
-    if data.mesh is not None:  # the logits and Adam's state: one full copy on every device
+    if draws is None:
+        logits, optimizer_state, loss = apply_update(
+            state.logits, state.optimizer_state, step_key, targets, state.lam, data.mean_user_size, settings, count
+        )
+    else:
+        logits, optimizer_state, loss, draws = apply_update_keeping_draws(
+            state.logits, state.optimizer_state, step_key, targets, state.lam, data.mean_user_size, settings, count, draws
+        )
+    if data.mesh is not None:  # the logits, Adam's state and the kept draws: one full copy on every device
         replicated = NamedSharding(data.mesh, PartitionSpec())
-        logits, optimizer_state = jax.lax.with_sharding_constraint((logits, optimizer_state), replicated)
+        logits, optimizer_state, draws = jax.lax.with_sharding_constraint((logits, optimizer_state, draws), replicated)
     advanced = dataclasses.replace(
         state, logits=logits, optimizer_state=optimizer_state, key=key, step=state.step + 1, loss=loss,
         finite=jnp.isfinite(loss) & jnp.isfinite(logits).all(),
     )
     going = state.finite  # after a non-finite update, the state stays as it is
     state = jax.tree.map(lambda new, old: jax.lax.select(going, new, old), advanced, state)
-    return state, state.loss
+    return state, state.loss, draws
+
+
+def _draws_shape(state: DistillState, settings: StepSettings) -> tuple[int, int, int]:
+    return (settings.draws, *state.logits.shape)
 
 
 @partial(jax.jit, static_argnames=("settings",))
@@ -632,18 +654,48 @@ def step(state: DistillState, data: StepData, settings: StepSettings) -> tuple[D
     """One update: split the key, pick the batch (if any) and make its rows dense, take the Adam step
     at λ = ``state.lam``; (the next state, the loss before the update, () float32). A state whose
     ``finite`` is False is returned unchanged. With ``data.mesh`` the target rows are divided over its
-    devices (XLA's SPMD partitioner splits the work on them) and the state is replicated."""
-    return _step(state, data, settings)
+    devices (XLA's SPMD partitioner splits the work on them) and the state is replicated. With
+    ``settings.store_draws`` the draws are kept in a buffer made for this update
+    (:func:`run_steps` keeps one buffer for all its updates instead)."""
+    draws = jnp.zeros(_draws_shape(state, settings), state.logits.dtype) if settings.store_draws else None
+    state, loss, _ = _step(state, data, settings, draws)
+    return state, loss
+
+
+@partial(jax.jit, static_argnames=("settings",), donate_argnames=("draws",))
+def _step_into(
+    state: DistillState, data: StepData, settings: StepSettings, draws: jax.Array
+) -> tuple[DistillState, jax.Array, jax.Array]:
+    """:func:`step` with the kept draws written into ``draws`` (donated: XLA updates it in place)."""
+    return _step(state, data, settings, draws)
+
+
+def _updates(state: DistillState, data: StepData, settings: StepSettings) -> Iterator[DistillState]:
+    """The state after each of an endless run of updates (:func:`step`'s), queued without waiting;
+    with ``settings.store_draws``, one buffer for the draws serves them all."""
+    state = replicate(state, data.mesh)
+    if not settings.store_draws:
+        while True:
+            state, _ = step(state, data, settings)
+            yield state
+    draws = jnp.zeros(_draws_shape(state, settings), state.logits.dtype)
+    if data.mesh is not None:
+        draws = jax.device_put(draws, NamedSharding(data.mesh, PartitionSpec()))
+    while True:
+        state, _, draws = _step_into(state, data, settings, draws)
+        yield state
 
 
 def run_steps(state: DistillState, data: StepData, count: int, settings: StepSettings) -> DistillState:
-    """``count`` calls of :func:`step`, queued without waiting for any result: the caller's first
+    """``count`` updates of :func:`step`, queued without waiting for any result: the caller's first
     read (e.g. ``bool(state.finite)``) is the only round trip to the host. ``state.step`` says how
     many updates were taken: fewer than ``count`` when one had a non-finite loss or logits. With
-    ``data.mesh``, the state is first replicated on its devices (:func:`replicate`)."""
+    ``data.mesh``, the state is first replicated on its devices (:func:`replicate`). With
+    ``settings.store_draws``, the updates share one buffer for their draws, so that no update
+    allocates γ·μ·d fresh floats; the results are those of :func:`step`."""
     state = replicate(state, data.mesh)
-    for _ in range(count):
-        state, _ = step(state, data, settings)
+    for state in itertools.islice(_updates(state, data, settings), count):
+        pass
     return state
 
 
@@ -778,8 +830,7 @@ def _run_steps_or_stop(
     waits for update k - 1 after queueing update k, so that a stop is seen within about one update.
     """
     queued: jax.Array | None = None
-    for _ in range(count):
-        state = run_steps(state, data, 1, settings)
+    for state in itertools.islice(_updates(state, data, settings), count):
         if queued is not None:
             queued.block_until_ready()
         queued = state.step
@@ -811,7 +862,7 @@ def distill(
     """
     state = init(dataset, config, seed)
     data = StepData.from_dataset(dataset)
-    settings = StepSettings.from_config(config, dataset.n_items)
+    settings = StepSettings.from_config(config)
     evaluation = EvaluationData.prepare(dataset, seed=seed, config=EvaluationConfig())
     history = EMPTY_HISTORY
     stopped: str | None = None

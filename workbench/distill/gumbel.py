@@ -13,10 +13,12 @@ key in the backward pass: with p_j = softmax((Z + g_j)/τ) and the incoming cota
 
 so both passes keep only O(μ·d) memory. Draw j uses ``jax.random.fold_in(key, j)``.
 
-When memory allows, ``store=True`` keeps every p_j from the forward pass instead (γ·μ·d floats) and
-the backward reads them: the same sum and the same formula, without making the noise and the
-exponentials a second time (about a third of an update on a 2-core CPU at μ = 500 on ML-1M). The
-forward value is the same; the gradient agrees to float32 rounding (BENCHMARKS.md).
+``store=True`` keeps every p_j from the forward pass instead (γ·μ·d floats) and the backward reads
+them: the same sum and the same formula, without making the noise and the exponentials a second
+time. :func:`sum_into` and :func:`gradient_from_draws` are the same two passes with a buffer the
+caller keeps from one update to the next. The forward value is the same; the gradient agrees to
+float32 rounding. On a 2-core CPU it saved nothing (BENCHMARKS.md), so Distill-CF makes the draws
+again by default.
 
 The noise itself (:func:`gumbel_noise`) is the one place that does not use ``jax.random``'s
 generator for every number: γ·μ·d = 370 million Gumbel numbers per step, twice (forward and
@@ -141,6 +143,26 @@ def _backward_reading(draws: int, temperature: float, stored: jax.Array, cotange
 
 
 _stored_multi_gumbel_softmax.defvjp(_forward_storing, _backward_reading)
+
+
+def sum_into(
+    logits: jax.Array, key: jax.Array, draws: int, temperature: float, stored: jax.Array
+) -> tuple[jax.Array, jax.Array]:
+    """The sum of the draws, and ``stored`` (draws, μ, d) overwritten with them: the forward pass of
+    ``store=True`` writing into a buffer the caller keeps (and donates to a jitted update, so that
+    no update allocates and faults in γ·μ·d fresh floats)."""
+    def body(index: jax.Array, carry: tuple[jax.Array, jax.Array]) -> tuple[jax.Array, jax.Array]:
+        total, buffer = carry
+        probabilities = _draw(logits, key, index, temperature)
+        return total + probabilities, jax.lax.dynamic_update_index_in_dim(buffer, probabilities, index, 0)
+
+    return jax.lax.fori_loop(0, draws, body, (jnp.zeros_like(logits), stored))
+
+
+def gradient_from_draws(stored: jax.Array, cotangent: jax.Array, temperature: float) -> jax.Array:
+    """∂⟨cotangent, Σ_j p_j⟩/∂Z from the draws p_j kept in ``stored`` (draws, μ, d): the backward
+    pass of ``store=True``."""
+    return _backward_reading(stored.shape[0], temperature, stored, cotangent)[0]
 
 
 def stored_draws_bytes(draws: int, budget: int, n_items: int, itemsize: int = 4) -> int:
