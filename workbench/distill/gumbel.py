@@ -125,12 +125,8 @@ _regenerated_multi_gumbel_softmax.defvjp(_forward, _backward)
 
 
 def _forward_storing(logits: jax.Array, key: jax.Array, draws: int, temperature: float) -> tuple[jax.Array, jax.Array]:
-    """The sum, and every draw stacked, (draws, μ, d): the draws summed in the order of :func:`_forward_sum`."""
-    def body(total: jax.Array, index: jax.Array) -> tuple[jax.Array, jax.Array]:
-        probabilities = _draw(logits, key, index, temperature)
-        return total + probabilities, probabilities
-
-    return jax.lax.scan(body, jnp.zeros_like(logits), jnp.arange(draws, dtype=jnp.int32))
+    """The sum, and every draw stacked, (draws, μ, d): :func:`sum_into` a buffer made for this pass."""
+    return sum_into(logits, key, draws, temperature, jnp.zeros((draws, *logits.shape), logits.dtype))
 
 
 def _backward_reading(draws: int, temperature: float, stored: jax.Array, cotangent: jax.Array) -> tuple[jax.Array, None]:
