@@ -2,7 +2,9 @@
 dense only the rows it fits (docs/distill_cf.md, "Mini-batches and devices").
 
 Checked: the dense rows are the training rows; the full-batch update is bit for bit the update on
-the dense matrix (what it was before the matrix was kept sparse), and so is a batch's; batches come
+the dense matrix (what it was before the matrix was kept sparse) when X·X̂ᵀ is taken dense, and
+agrees with it to float32 rounding when taken from the sparse matrix (the default); a batch's update
+is bit for bit; batches come
 from the state's key (same seed, same run); a batch of every user is the full batch up to float
 rounding; the memory estimate covers what XLA allocates and grows with the batch, not the users; a
 bad batch is refused naming the setting (and the flag on the command line).
@@ -62,12 +64,15 @@ def test_the_matrix_is_kept_sparse_and_rows_made_dense_are_the_training_rows(dat
     assert np.array_equal(rows[:4], dense[np.asarray(users)]) and not rows[4:].any()
 
 
-@pytest.mark.parametrize("target_batch", [None, 40])
-def test_an_update_is_bit_for_bit_the_update_on_the_dense_rows(dataset, target_batch) -> None:
+@pytest.mark.parametrize("target_batch, sparse_products", [(None, False), (40, True), (None, True)])
+def test_an_update_is_the_update_on_the_dense_rows(dataset, target_batch, sparse_products) -> None:
     """What ``step`` computed when it held the dense n x d matrix: ``update_step`` on its rows (the
-    batch's, picked as before with the step's batch key)."""
+    batch's, picked as before with the step's batch key). Bit for bit, except on all users with the
+    sparse product X·X̂ᵀ (the default there), which sums in another order: float32 rounding."""
     config = dataclasses.replace(CONFIG, target_batch=target_batch)
-    state, data, settings = start(dataset, config)
+    state, _, settings = start(dataset, config)
+    data = StepData.from_dataset(dataset, devices=jax.devices()[:1], sparse_products=sparse_products)
+    assert (data.sparse is not None) == sparse_products
     after, loss = step(state, data, settings)
     _, step_key, batch_key = jax.random.split(state.key, 3)
     targets = jnp.asarray(dataset.train.toarray(), jnp.float32)
@@ -77,7 +82,19 @@ def test_an_update_is_bit_for_bit_the_update_on_the_dense_rows(dataset, target_b
     logits, _, expected_loss = update_step(
         state.logits, state.optimizer_state, step_key, targets, state.lam, data.mean_user_size, config=config, optimizer=optimizer
     )
-    assert np.array_equal(after.logits, logits) and float(loss) == float(expected_loss)
+    if target_batch is None and sparse_products:
+        # Adam's first step is ±lr where a gradient entry is tiny, so compare the gradient itself
+        # against the dense path's (bit for bit the dense update, the case above)
+        assert not np.array_equal(after.logits, logits)  # the sparse product ran
+        dense = StepData.from_dataset(dataset, devices=jax.devices()[:1], sparse_products=False)
+        (sparse_loss, sparse_gradient), (dense_loss, dense_gradient) = (
+            loss_and_gradient(state, chosen, settings) for chosen in (data, dense)
+        )
+        assert float(sparse_loss) == float(loss) and float(dense_loss) == float(expected_loss)
+        assert abs(float(loss) - float(expected_loss)) <= 1e-6 * abs(float(expected_loss))
+        assert relative(sparse_gradient, dense_gradient) < 1e-5
+    else:
+        assert np.array_equal(after.logits, logits) and float(loss) == float(expected_loss)
 
 
 def test_batches_come_from_the_seed(dataset) -> None:
@@ -104,7 +121,11 @@ def test_a_batch_of_every_user_is_the_full_batch(dataset) -> None:
     after_full, after = run_steps(full_state, data, 3, full), run_steps(full_state, data, 3, every)
     assert int(after.step) == int(after_full.step) == 3
     assert abs(float(after.loss) - float(after_full.loss)) <= 1e-5 * abs(float(after_full.loss))
-    assert relative(after.logits, after_full.logits) < 1e-5
+    # Adam moves an entry by about ±lr per step whatever the gradient's size, so where a gradient entry
+    # is near 0, float rounding (the full batch's sparse X·X̂ᵀ against the batch's dense one) moves
+    # its step by a larger fraction (measured: 7e-4 of a step); a wrong sign or a wrong batch moves it
+    # by a whole step
+    assert float(np.max(np.abs(np.asarray(after.logits) - np.asarray(after_full.logits)))) < 1e-2 * CONFIG.learning_rate
 
 
 def test_the_memory_estimate_covers_what_xla_allocates(dataset) -> None:
@@ -163,7 +184,9 @@ def test_a_batch_needs_memory_for_its_rows_not_for_the_users() -> None:
 def test_too_little_memory_for_every_user_names_a_batch_that_fits(dataset) -> None:
     config = dataclasses.replace(CONFIG, store_draws=False)  # the draws made again: their memory is O(μ·d)
     sizes = (dataset.n_users, dataset.n_items, int(dataset.train.nnz), config.budget)
-    available = step_memory(*sizes, None) - 1
+    # short of a batch of every user, which holds less than the full batch (no sparse copy of the rows)
+    available = step_memory(*sizes, dataset.n_users) - 1
+    assert step_memory(*sizes, None) > available
     with pytest.raises(MemoryBudgetError) as refused:
         check(dataset, config, devices=jax.devices()[:1], available=available)
     fits = largest_batch(*sizes, available)

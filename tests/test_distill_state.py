@@ -14,6 +14,7 @@ import pytest
 
 from conftest import generated_dataset
 from workbench.distill import DistillConfig, DistillState, StepData, StepSettings, distill, init, run_steps, step
+from workbench.distill.sparse_targets import SparseTargets
 from workbench.evaluation import EvaluationConfig, EvaluationData
 
 distill_module = importlib.import_module("workbench.distill.distill")  # the module, not the function
@@ -29,8 +30,9 @@ def dataset():
 
 
 def reference_distill(dataset, config: DistillConfig, seed: int) -> dict:
-    """The loop written out plainly: one jitted update per step (``update_step``), keys split and
-    batches drawn eagerly, the loss read back after every step; validations, λ, patience and the
+    """The loop written out plainly: one jitted update per step (``update_step``, given the sparse
+    rows on all users as ``distill`` takes them), keys split and batches drawn eagerly, the loss read
+    back after every step; validations, λ, patience and the
     NaN stop as the module doc says."""
     train = dataset.train
     active = np.flatnonzero(np.diff(train.indptr) > 0)
@@ -62,12 +64,13 @@ def reference_distill(dataset, config: DistillConfig, seed: int) -> dict:
         if current == config.steps:
             break
         key, step_key, batch_key = jax.random.split(key, 3)
-        targets = targets_all
+        targets, sparse = targets_all, SparseTargets.from_matrix(train)  # all users: X·X̂ᵀ from the sparse rows
         if config.target_batch is not None:
             targets = targets_all[jax.random.choice(batch_key, dataset.n_users, (config.target_batch,), replace=False)]
+            sparse = None
         logits, optimizer_state, loss = distill_module.update_step(
             logits, optimizer_state, step_key, targets, jnp.asarray(lam, jnp.float32), mean_user_size,
-            config=config, optimizer=optimizer,
+            config=config, optimizer=optimizer, sparse_targets=sparse,
         )
         last_loss = float(loss) if bool(jnp.isfinite(logits).all()) else float("nan")
         if not np.isfinite(last_loss):

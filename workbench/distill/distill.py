@@ -76,6 +76,7 @@ from workbench.data import Dataset
 from workbench.distill.gumbel import gradient_from_draws, multi_gumbel_softmax, stored_draws_bytes, sum_into
 from workbench.distill.loss import distillation_loss
 from workbench.distill.selection import inner_lambda_hit_rates
+from workbench.distill.sparse_targets import SparseTargets
 from workbench.errors import ComputationStopped, WorkbenchError
 from workbench.evaluation import EvaluationConfig, EvaluationData
 from workbench.validation import check_lambdas
@@ -294,6 +295,9 @@ class StepData:
         mean_user_size: #train interactions / #users (a Python float: traced as a weak float32).
         n_users, n_items: the training matrix's shape (static).
         mesh: the devices that the target rows are divided over (static); None: one device.
+        sparse: the same matrix in CSR and in item order (:class:`SparseTargets`), from which an
+            update on all users takes X·X̂ᵀ and its gradient on one device; None on a mesh, or when
+            every update takes a batch.
     """
 
     users: jax.Array
@@ -303,10 +307,15 @@ class StepData:
     n_users: int = field(metadata={"static": True})
     n_items: int = field(metadata={"static": True})
     mesh: Mesh | None = field(default=None, metadata={"static": True})
+    sparse: SparseTargets | None = None
 
     @classmethod
-    def from_dataset(cls, dataset: Dataset, *, devices: Sequence[jax.Device] | None = None) -> StepData:
-        """``dataset.train`` as interactions, on ``devices`` (default every device; see :func:`target_mesh`)."""
+    def from_dataset(
+        cls, dataset: Dataset, *, devices: Sequence[jax.Device] | None = None, sparse_products: bool = True
+    ) -> StepData:
+        """``dataset.train`` as interactions, on ``devices`` (default every device; see :func:`target_mesh`).
+        ``sparse_products``: also keep :attr:`sparse` for updates on all users (one device only: ignored
+        on a mesh); False when every update takes a batch, which does not use it (O(nnz) memory)."""
         train = dataset.train.tocsr()
         if not train.has_canonical_format:
             train = train.copy()
@@ -324,6 +333,7 @@ class StepData:
         return cls(
             users=users, items=items, values=values, mean_user_size=float(train.nnz) / dataset.n_users,
             n_users=int(train.shape[0]), n_items=int(train.shape[1]), mesh=mesh,
+            sparse=SparseTargets.from_matrix(train) if sparse_products and mesh is None else None,
         )
 
 
@@ -348,13 +358,15 @@ def dense_targets(data: StepData, users: jax.Array | None, rows: int) -> jax.Arr
     return targets
 
 
-def step_targets(data: StepData, batch_key: jax.Array, settings: StepSettings) -> tuple[jax.Array, int | None]:
-    """The targets of one update and how many real users they hold when padded.
+def step_targets(
+    data: StepData, batch_key: jax.Array, settings: StepSettings
+) -> tuple[jax.Array, int | None, SparseTargets | None]:
+    """The targets of one update, how many real users they hold when padded, and the same rows sparse.
 
-    Without a batch: every user's row, in order. With ``settings.target_batch = b``: b users drawn
-    without replacement with ``batch_key`` (``jax.random.choice``). With a mesh the rows are padded
-    with zero rows to a multiple of its devices; the count is then the real users' (for the
-    likelihood's mean), else None.
+    Without a batch: every user's row, in order, and ``data.sparse`` (None on a mesh). With
+    ``settings.target_batch = b``: b users drawn without replacement with ``batch_key``
+    (``jax.random.choice``), and no sparse rows. With a mesh the rows are padded with zero rows to a
+    multiple of its devices; the count is then the real users' (for the likelihood's mean), else None.
     """
     users = None
     count = data.n_users
@@ -362,7 +374,8 @@ def step_targets(data: StepData, batch_key: jax.Array, settings: StepSettings) -
         count = settings.target_batch
         users = jax.random.choice(batch_key, data.n_users, (count,), replace=False)
     rows = padded_rows(count, data.mesh)
-    return dense_targets(data, users, rows), (None if rows == count else count)
+    sparse = data.sparse if users is None and data.mesh is None else None
+    return dense_targets(data, users, rows), (None if rows == count else count), sparse
 
 
 @jax.tree_util.register_dataclass
@@ -412,6 +425,8 @@ def step_memory(
                     the Gumbel draws' working buffers
       + 48·r·μ + 80·μ²   the kernels NTK(X, X̂) and NTK(X̂, X̂), their intermediates and cotangents
       + 16·nnz + 4·n     the interactions (user, item, value; replicated) and the batch's row map
+      + 16·nnz + 4·(n+d) without a batch on one device: the same matrix in CSR and item order
+                         (:class:`SparseTargets`, for the sparse X·X̂ᵀ)
       + 4·γ·μ·d          with ``kept_draws`` = γ: the draws kept for the backward pass (``store_draws``)
 
     The coefficients are rounded up from what XLA's buffer assignment reported (``memory_analysis()``
@@ -424,8 +439,9 @@ def step_memory(
     data and the validations' buffers.
     """
     rows = -(-(n_users if target_batch is None else target_batch) // devices)
+    sparse = 16 * interactions + 4 * (n_users + n_items) if target_batch is None and devices == 1 else 0
     return int(16 * rows * n_items + 56 * budget * n_items + 48 * rows * budget + 80 * budget**2 + 16 * interactions + 4 * n_users
-               + stored_draws_bytes(kept_draws, budget, n_items))
+               + sparse + stored_draws_bytes(kept_draws, budget, n_items))
 
 
 def largest_batch(
@@ -540,12 +556,15 @@ def apply_update(
     mean_user_size: float | jax.Array,
     settings: StepSettings,
     target_count: int | None = None,
+    sparse_targets: SparseTargets | None = None,
 ) -> tuple[jax.Array, optax.OptState, jax.Array]:
     """One Adam step on the logits (μ, d), the summary drawn with ``key``, fitted to ``targets`` (b, d):
     (new logits, new optimiser state, the loss before the step, () float32). Traceable, not jitted.
-    ``target_count``: the real users among the rows when the rest are zero padding (see
-    :func:`workbench.distill.loss.distillation_loss`)."""
-    loss, gradient = jax.value_and_grad(_objective)(logits, key, targets, lam, mean_user_size, settings, target_count)
+    ``target_count``: the real users among the rows when the rest are zero padding; ``sparse_targets``:
+    the same rows sparse, for X·X̂ᵀ (see :func:`workbench.distill.loss.distillation_loss`)."""
+    loss, gradient = jax.value_and_grad(_objective)(
+        logits, key, targets, lam, mean_user_size, settings, target_count, sparse_targets
+    )
     updates, optimizer_state = adam(settings.learning_rate).update(gradient, optimizer_state, logits)
     return optax.apply_updates(logits, updates), optimizer_state, loss
 
@@ -560,6 +579,7 @@ def apply_update_keeping_draws(
     settings: StepSettings,
     target_count: int | None,
     draws: jax.Array,
+    sparse_targets: SparseTargets | None = None,
 ) -> tuple[jax.Array, optax.OptState, jax.Array, jax.Array]:
     """:func:`apply_update` with the γ draws written into ``draws`` (γ, μ, d) in the forward pass and
     read back in the backward one; (new logits, new optimiser state, the loss, the buffer). The same
@@ -569,7 +589,8 @@ def apply_update_keeping_draws(
 
     def loss_of_sum(total: jax.Array) -> jax.Array:
         return distillation_loss(
-            jnp.clip(total, 0.0, 1.0), targets, lam, mean_user_size, settings.cardinality_weight, settings.ntk, target_count
+            jnp.clip(total, 0.0, 1.0), targets, lam, mean_user_size, settings.cardinality_weight, settings.ntk, target_count,
+            sparse_targets,
         )
 
     loss, cotangent = jax.value_and_grad(loss_of_sum)(raw)
@@ -589,12 +610,16 @@ def update_step(
     *,
     config: DistillConfig,
     optimizer: optax.GradientTransformation,
+    sparse_targets: SparseTargets | None = None,
 ) -> tuple[jax.Array, optax.OptState, jax.Array]:
     """:func:`apply_update` jitted on its own, as the benchmarks time it (``optimizer`` must be
-    ``adam(config.learning_rate)``). :func:`distill` runs :func:`run_steps` instead."""
+    ``adam(config.learning_rate)``; ``sparse_targets``: the rows of ``targets`` sparse, for X·X̂ᵀ).
+    :func:`distill` runs :func:`run_steps` instead."""
     if optimizer is not adam(config.learning_rate):
         raise WorkbenchError("update_step's optimizer must be adam(config.learning_rate)")
-    return apply_update(logits, optimizer_state, key, targets, lam, mean_user_size, StepSettings.from_config(config))
+    return apply_update(
+        logits, optimizer_state, key, targets, lam, mean_user_size, StepSettings.from_config(config), None, sparse_targets
+    )
 
 
 def _objective(
@@ -605,10 +630,13 @@ def _objective(
     mean_user_size: float | jax.Array,
     settings: StepSettings,
     target_count: int | None = None,
+    sparse_targets: SparseTargets | None = None,
 ) -> jax.Array:
     """The loss an update differentiates in the logits: the summary drawn with ``key``, fitted to ``targets``."""
     summary = draw_summary(logits, key, settings)
-    return distillation_loss(summary, targets, lam, mean_user_size, settings.cardinality_weight, settings.ntk, target_count)
+    return distillation_loss(
+        summary, targets, lam, mean_user_size, settings.cardinality_weight, settings.ntk, target_count, sparse_targets
+    )
 
 
 @partial(jax.jit, static_argnames=("settings",))
@@ -616,22 +644,23 @@ def loss_and_gradient(state: DistillState, data: StepData, settings: StepSetting
     """The loss and its gradient in the logits (μ, d) that the next :func:`step` from ``state`` takes
     (the same keys, the same batch), without taking it. For tests and benchmarks."""
     _, step_key, batch_key = jax.random.split(state.key, 3)
-    targets, count = step_targets(data, batch_key, settings)
-    return jax.value_and_grad(_objective)(state.logits, step_key, targets, state.lam, data.mean_user_size, settings, count)
+    targets, count, sparse = step_targets(data, batch_key, settings)
+    return jax.value_and_grad(_objective)(state.logits, step_key, targets, state.lam, data.mean_user_size, settings, count, sparse)
 
 
 def _step(
     state: DistillState, data: StepData, settings: StepSettings, draws: jax.Array | None = None
 ) -> tuple[DistillState, jax.Array, jax.Array | None]:
     key, step_key, batch_key = jax.random.split(state.key, 3)
-    targets, count = step_targets(data, batch_key, settings)
+    targets, count, sparse = step_targets(data, batch_key, settings)
     if draws is None:
         logits, optimizer_state, loss = apply_update(
-            state.logits, state.optimizer_state, step_key, targets, state.lam, data.mean_user_size, settings, count
+            state.logits, state.optimizer_state, step_key, targets, state.lam, data.mean_user_size, settings, count, sparse
         )
     else:
         logits, optimizer_state, loss, draws = apply_update_keeping_draws(
-            state.logits, state.optimizer_state, step_key, targets, state.lam, data.mean_user_size, settings, count, draws
+            state.logits, state.optimizer_state, step_key, targets, state.lam, data.mean_user_size, settings, count, draws,
+            sparse,
         )
     if data.mesh is not None:  # the logits, Adam's state and the kept draws: one full copy on every device
         replicated = NamedSharding(data.mesh, PartitionSpec())
@@ -861,7 +890,7 @@ def distill(
             are bit for bit those without it.
     """
     state = init(dataset, config, seed)
-    data = StepData.from_dataset(dataset)
+    data = StepData.from_dataset(dataset, sparse_products=config.target_batch is None)
     settings = StepSettings.from_config(config)
     evaluation = EvaluationData.prepare(dataset, seed=seed, config=EvaluationConfig())
     history = EMPTY_HISTORY
