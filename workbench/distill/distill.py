@@ -37,8 +37,10 @@ users in order, or the b users of ``target_batch`` drawn without replacement wit
 batch key, by one scatter of the interactions. With a batch an update holds O(b·d + μ·d + nnz)
 memory and nothing of size n·d; :func:`check` refuses an update that would not fit
 (:func:`step_memory`) and says the largest batch that would. The rows made dense are exactly the
-training rows, so both paths compute bit for bit what they computed when the whole matrix was
-held dense.
+training rows, so a batch computes bit for bit what it computed when the whole matrix was held
+dense. On all users on one device, the inner products X·X̂ᵀ and their gradient come from the sparse
+matrix instead (:mod:`workbench.distill.sparse_targets`; nnz·μ instead of n·d·μ multiply-adds each
+way), which agrees with the dense product to float32 rounding.
 
 With more than one device (:func:`target_mesh`: by default every device JAX sees, on every host
 after ``jax.distributed.initialize()``), the target rows are divided over a 1-D mesh ``("users",)``
