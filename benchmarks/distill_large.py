@@ -147,7 +147,7 @@ def main() -> None:
     # 1. steps, each waited for, at λ = 1 (as distill_ml1m.py; init's λ is the grid's first, 1e-5, which
     #    distill() replaces at the step-0 validation before any update: at it K̂ + λ̃I may not factor in float32)
     state = dataclasses.replace(init(dataset, config, args.seed), lam=jnp.asarray(1.0, jnp.float32))
-    data = StepData.from_dataset(dataset)
+    data = StepData.from_dataset(dataset, sparse_products=config.target_batch is None)  # as distill() builds it
     settings = StepSettings.from_config(config)
     started = time.perf_counter()
     state, loss = step(state, data, settings)
