@@ -4,7 +4,8 @@
 # then ∞-AE's test metrics on the GPU against the CPU's recorded ones (ML-1M, Gowalla in full and
 # with a Nyström support; equal within 0.05 points); then Distill-CF's step on ML-1M (μ = 500,
 # γ = 200, all users), where its time goes, and the update with its draws kept or made again
-# (benchmarks/distill_store_draws.py); then Distill-CF's step on Gowalla (μ = 500, γ = 200),
+# (benchmarks/distill_store_draws.py), and with X·X̂ᵀ dense or sparse
+# (benchmarks/distill_sparse_targets.py); then Distill-CF's step on Gowalla (μ = 500, γ = 200),
 # all 29,858 users and a batch of 2,000 (benchmarks/distill_large.py --time-only: steps only, no
 # validation; about a minute together).
 #
@@ -30,5 +31,6 @@ python3 benchmarks/gpu_metrics.py --output "$out/gpu_metrics.json"
 python3 benchmarks/distill_ml1m.py --steps 8 --output "$out/distill_ml1m.gpu.json"
 python3 benchmarks/distill_step_floor.py --repeats 5 --output "$out/distill_step_floor.gpu.json"
 python3 benchmarks/distill_store_draws.py --rounds 3 --updates 5 --output "$out/distill_store_draws.gpu.json"
+python3 benchmarks/distill_sparse_targets.py --rounds 3 --updates 4 --output "$out/distill_sparse_targets.gpu.json"
 python3 benchmarks/distill_large.py --dataset gowalla --budget 500 --timing-steps 5 --time-only --output "$out/distill_large.gowalla.mu500.ball.gpu.json"
 python3 benchmarks/distill_large.py --dataset gowalla --budget 500 --batch-users 2000 --timing-steps 5 --time-only --output "$out/distill_large.gowalla.mu500.b2000.gpu.json"
