@@ -2,7 +2,7 @@
 peak memory, the validation history and ∞-AE's test metrics on the summary.
 
     python benchmarks/distill_large.py [--dataset gowalla] [--budget 500] [--batch-users 2000]
-        [--draws γ] [--tau τ] [--steps S] [--evaluate-every E] [--patience P] [--seed 0] [--output FILE]
+        [--draws γ] [--tau τ] [--start-logit s] [--steps S] [--evaluate-every E] [--patience P] [--seed 0] [--output FILE]
     python benchmarks/distill_large.py --like netflix --scale 0.02 --budget 500 --batch-users 2000 --time-only
 
 One process, three phases:
@@ -27,8 +27,8 @@ visible the target rows are divided over all of them (docs/distill_cf.md).
 ``--like netflix --scale s`` generates Netflix-shaped data (``workbench generate``) into a
 temporary folder (or ``--data-dir``) first: 480,189·s users x 17,770 items.
 
-Writes JSON atomically to benchmarks/results/distill_large.<dataset>.mu<μ>.b<b|all>.json (the
-dataset name carries the scale for generated data). Settings not given are
+Writes JSON atomically to benchmarks/results/distill_large.<dataset>.mu<μ>.b<b|all>[.start<s>].json
+(the dataset name carries the scale for generated data; ``.start<s>`` when ``--start-logit`` is not 1). Settings not given are
 ``DistillConfig``'s defaults. ``--inner-lambdas`` and ``--downstream-lambdas`` shrink the λ grids
 (for smoke runs; the defaults are the package's).
 """
@@ -104,6 +104,7 @@ def main() -> None:
     parser.add_argument("--batch-users", type=int, help="b, real users per step (default all)")
     parser.add_argument("--draws", type=int, help="γ (default DistillConfig's)")
     parser.add_argument("--tau", type=float, help="τ (default DistillConfig's)")
+    parser.add_argument("--start-logit", type=float, help="the starting users' item logit s (default DistillConfig's)")
     parser.add_argument("--steps", type=int, help="Distill-CF's most steps (default DistillConfig's)")
     parser.add_argument("--evaluate-every", type=int, help="steps between validations (default DistillConfig's)")
     parser.add_argument("--patience", type=int, help="early stop (default DistillConfig's)")
@@ -135,7 +136,7 @@ def main() -> None:
         load_seconds = time.perf_counter() - started
     print(dataset, flush=True)
     given = {"draws": args.draws, "temperature": args.tau, "steps": args.steps, "evaluate_every": args.evaluate_every,
-             "patience": args.patience, "lambdas": args.inner_lambdas}
+             "patience": args.patience, "lambdas": args.inner_lambdas, "start_logit": args.start_logit}
     config = DistillConfig(budget=args.budget, target_batch=args.batch_users,
                            **{name: value for name, value in given.items() if value is not None})
     mesh = target_mesh()
@@ -217,7 +218,8 @@ def main() -> None:
     payload["peak_rss_gib"] = gib(vm_hwm_bytes())
     payload["device_peak_gib"] = gib(device_peak_bytes())
     batch = "all" if config.target_batch is None else str(config.target_batch)
-    output = args.output or HERE / "results" / f"distill_large.{name}.mu{config.budget}.b{batch}.json"
+    start = "" if config.start_logit == 1 else f".start{config.start_logit:g}"
+    output = args.output or HERE / "results" / f"distill_large.{name}.mu{config.budget}.b{batch}{start}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(output, json.dumps(payload, indent=2, default=float) + "\n")
     print(json.dumps({key: value for key, value in payload.items() if key not in ("history", "step_seconds", "test", "validation")},

@@ -73,6 +73,9 @@ def test_binarise_keeps_each_rows_rounded_size() -> None:
         ({"draws": 0}, "draws"),
         ({"lambdas": (0.0,)}, "λ"),
         ({"target_batch": 0}, "target_batch"),
+        ({"start_logit": 0.0}, "^start_logit must be a finite number > 0"),
+        ({"start_logit": float("inf")}, "^start_logit must be a finite number > 0"),
+        ({"start_logit": "3"}, "^start_logit must be a finite number > 0"),
     ],
 )
 def test_bad_settings_are_refused(options: dict, expected: str) -> None:

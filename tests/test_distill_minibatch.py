@@ -233,3 +233,13 @@ def test_the_command_line_sets_whether_draws_are_kept(tmp_path: Path, flags: lis
     for command in (["distill", "--output", str(tmp_path / "summary.npz")], ["budget-curve", "--output", str(tmp_path / "curve.csv")]):
         args = build_parser().parse_args([*command, "--dataset", "ml-100k", *flags])
         assert _distill_config(args).store_draws is expected
+
+
+@pytest.mark.parametrize(("flags", "expected"), [([], 1.0), (["--start-logit", "30"], 30.0)])
+def test_the_command_line_sets_the_starting_logit(tmp_path: Path, flags: list[str], expected: float) -> None:
+    from workbench.cli import _distill_config, build_parser
+
+    args = build_parser().parse_args(["distill", "--output", str(tmp_path / "summary.npz"), "--dataset", "ml-100k", *flags])
+    assert _distill_config(args).start_logit == expected
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["distill", "--output", str(tmp_path / "summary.npz"), "--start-logit", "0"])

@@ -127,6 +127,30 @@ def test_init_holds_the_starting_users_and_fresh_optimiser(dataset) -> None:
     assert len(leaves) > 10
 
 
+def test_start_logit_scales_the_logits_but_step_0_is_still_the_binary_rows(dataset) -> None:
+    base = dataclasses.replace(SMALL, steps=15)
+    scaled_config = dataclasses.replace(base, start_logit=20.0)
+    plain, scaled = init(dataset, base, seed=3), init(dataset, scaled_config, seed=3)
+    np.testing.assert_array_equal(np.asarray(scaled.logits), 20.0 * np.asarray(plain.logits))
+    np.testing.assert_array_equal(np.asarray(scaled.best_summary), np.asarray(plain.logits))  # binary rows
+    first = distill(dataset, base, seed=3, progress=False)
+    second = distill(dataset, scaled_config, seed=3, progress=False)
+    # step 0 evaluates the same binary rows, so its validation and λ agree to the bit ...
+    assert first.history.step[:2] == second.history.step[:2] == (0, 15)
+    assert first.history.validation_hr100[0] == second.history.validation_hr100[0]
+    assert first.history.lam[0] == second.history.lam[0]
+    # ... while the draws from the sharper logits sit closer to the starting users (at τ = 10 a
+    # user's items weigh e^{s/τ} against 1: e^0.1 at s = 1, e^2 at s = 20)
+    starting = np.asarray(plain.logits) > 0
+    drawn = {
+        name: np.asarray(distill_module.draw_summary(state.logits, jax.random.key(0), config))
+        for name, state, config in (("plain", plain, base), ("scaled", scaled, scaled_config))
+    }
+    share = {name: float((summary * starting).sum() / summary.sum()) for name, summary in drawn.items()}
+    assert share["scaled"] > 2 * share["plain"], share
+    assert first.config.start_logit == 1.0 and second.config.start_logit == 20.0
+
+
 @pytest.mark.parametrize("store_draws", [False, True], ids=["draws-made-again", "draws-kept"])
 def test_step_and_run_steps_take_the_same_updates(dataset, store_draws: bool) -> None:
     """Bit for bit: with kept draws, :func:`step` makes a buffer per update and :func:`run_steps`

@@ -210,12 +210,15 @@ def test_rows_written_before_a_settings_field_existed_keep_their_configuration(t
     distilled = frame[frame["sampler"] == "distill-cf"]
     assert len(distilled) == 180 and distilled["settings"].str.contains('"min_steps": 0').all()
     assert distilled["settings"].str.contains('"store_draws": false').all()
+    assert distilled["settings"].str.contains('"start_logit": 1.0').all()
     made_with = DistillConfig(steps=100, temperature=5.0, patience=150, min_steps=0)
     kept = rows_for_configuration(frame, made_with)
     assert (kept["sampler"] == "distill-cf").sum() == 180 and len(kept) == len(frame)
     assert (rows_for_configuration(frame, DistillConfig(steps=100))["sampler"] == "distill-cf").sum() == 0
     stored = DistillConfig(steps=100, temperature=5.0, patience=150, min_steps=0, store_draws=True)
     assert (rows_for_configuration(frame, stored)["sampler"] == "distill-cf").sum() == 0
+    sharper = DistillConfig(steps=100, temperature=5.0, patience=150, min_steps=0, start_logit=3.0)
+    assert (rows_for_configuration(frame, sharper)["sampler"] == "distill-cf").sum() == 0
     # written back and read again, nothing changes
     copy = tmp_path / "curve.csv"
     write_results(frame, copy)

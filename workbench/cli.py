@@ -192,6 +192,11 @@ def _add_distill_arguments(parser: argparse.ArgumentParser) -> None:
         help="Distill-CF: keep a step's Gumbel draws for its backward pass (γ·μ·items floats more memory) instead of "
         "making them again (the default; as fast on a 2-core CPU)",
     )
+    parser.add_argument(
+        "--start-logit", type=_positive_float, default=default.start_logit,
+        help=f"Distill-CF: the logit of a starting user's own items at step 0 ({default.start_logit:g}, the authors'); "
+        "larger keeps the first summary near its users when there are many items",
+    )
 
 
 def _distill_config(args: argparse.Namespace) -> Any:
@@ -200,7 +205,7 @@ def _distill_config(args: argparse.Namespace) -> Any:
     return DistillConfig(
         temperature=args.tau, draws=args.draws, steps=args.steps, learning_rate=args.learning_rate,
         evaluate_every=args.evaluate_every, target_batch=args.batch_users, patience=args.patience, min_steps=args.min_steps,
-        store_draws=args.store_draws,
+        store_draws=args.store_draws, start_logit=args.start_logit,
     )
 
 
@@ -776,7 +781,7 @@ FLAGS: dict[str, str] = {
     "samplers": "--samplers", "budgets": "--budgets", "models": "--models", "dataset": "--dataset",
     "target_batch": "--batch-users", "temperature": "--tau", "draws": "--draws", "steps": "--steps",
     "learning_rate": "--learning-rate", "evaluate_every": "--evaluate-every", "patience": "--patience",
-    "min_steps": "--min-steps", "store_draws": "--store-draws", "budget": "--budget", "ranks": "--ranks", "alphas": "--alphas",
+    "min_steps": "--min-steps", "store_draws": "--store-draws", "start_logit": "--start-logit", "budget": "--budget", "ranks": "--ranks", "alphas": "--alphas",
 }
 
 

@@ -117,6 +117,11 @@ class DistillConfig:
             by default: on a 2-core CPU an update took the same time either way (BENCHMARKS.md);
             untested on a GPU. The summary drawn is the same; the gradient differs in float32's
             last digits.
+        start_logit: the logit each starting user's own items get at step 0 (the other items get
+            0). Default 1, as in the authors' code. A draw puts about k·e^{s/τ} / (k·e^{s/τ} + d − k)
+            of its mass on a user's k items, so with many items d (Gowalla's 40,981) the first summary
+            at s = 1 is nearly uniform rows; a larger s keeps it near the users it starts from
+            (docs/distill_cf.md, BENCHMARKS.md). Step 0 is evaluated on the binary rows whatever s is.
     """
 
     budget: int = 500
@@ -132,6 +137,7 @@ class DistillConfig:
     cardinality_weight: float = 1e-3
     ntk: NTKConfig = field(default_factory=NTKConfig)
     store_draws: bool = False
+    start_logit: float = 1.0
 
     def __post_init__(self) -> None:
         for name in ("budget", "draws", "evaluate_every"):
@@ -153,6 +159,8 @@ class DistillConfig:
                 f"target_batch must be a positive integer (users per step), got {self.target_batch!r}; leave it unset for all users",
                 parameter="target_batch",
             )
+        if not (isinstance(self.start_logit, (int, float, np.floating)) and np.isfinite(self.start_logit) and self.start_logit > 0):
+            raise WorkbenchError(f"start_logit must be a finite number > 0, got {self.start_logit!r}", parameter="start_logit")
         if not isinstance(self.store_draws, (bool, np.bool_)):
             raise WorkbenchError(f"store_draws must be True or False, got {self.store_draws!r}", parameter="store_draws")
         if not self.cardinality_weight >= 0:
@@ -186,7 +194,8 @@ class DistillResult:
         stopped: why training ended early (non-finite loss, patience), or None.
         config: the settings; seed: the seed.
         logits: (μ, d) float32, the logits Z the summary was drawn from (at step 0, the μ real
-            users' binary rows, which are also the summary); for drawing it again, e.g. at other τ.
+            users' binary rows times ``config.start_logit``; the summary is then the binary rows);
+            for drawing it again, e.g. at other τ.
     """
 
     summary: np.ndarray
@@ -394,7 +403,7 @@ class DistillState:
         loss: () float32, the loss of the last update (before it), NaN before the first.
         lam: () float32, the inner λ the loss uses, chosen at the last validation.
         best_logits: (μ, d) float32, the logits at the best validation so far.
-        best_summary: (μ, d) float32, the summary evaluated there (at step 0, the logits themselves).
+        best_summary: (μ, d) float32, the summary evaluated there (at step 0, the starting users' binary rows).
         best_step: () int32, that validation's step.
         finite: () bool, whether every update so far had a finite loss and finite logits; once
             False, :func:`step` returns the state unchanged (the non-finite update is the last taken).
@@ -516,14 +525,16 @@ def init(dataset: Dataset, config: DistillConfig, seed: int, *, devices: Sequenc
     """The state before the first update, after :func:`check` (its memory estimate for ``devices``,
     those of :meth:`StepData.from_dataset`; default every device).
 
-    ``seed`` draws the μ starting users (numpy's ``default_rng(seed)``, sorted) whose binary rows are
-    the logits, and the keys: ``jax.random.key(seed)`` split into the update key and the evaluation
-    key. The best so far is the starting users at step 0, until :func:`validate` records step 0.
+    ``seed`` draws the μ starting users (numpy's ``default_rng(seed)``, sorted); the logits are their
+    binary rows times ``config.start_logit``. The keys: ``jax.random.key(seed)`` split into the update
+    key and the evaluation key. The best so far is the starting users' binary rows at step 0, until
+    :func:`validate` records step 0.
     """
     check(dataset, config, devices=devices)
     active = np.flatnonzero(np.diff(dataset.train.indptr) > 0)
     initial_users = np.sort(np.random.default_rng(seed).choice(active, size=config.budget, replace=False))
-    logits = jnp.asarray(dataset.train[initial_users].toarray(), dtype=jnp.float32)
+    rows = jnp.asarray(dataset.train[initial_users].toarray(), dtype=jnp.float32)
+    logits = rows if config.start_logit == 1 else rows * jnp.float32(config.start_logit)
     key, evaluation_key = jax.random.split(jax.random.key(seed))
     state = DistillState(
         logits=logits,
@@ -534,7 +545,7 @@ def init(dataset: Dataset, config: DistillConfig, seed: int, *, devices: Sequenc
         loss=jnp.asarray(jnp.nan, jnp.float32),
         lam=jnp.asarray(config.lambdas[0], jnp.float32),
         best_logits=logits,
-        best_summary=logits,
+        best_summary=rows,
         best_step=jnp.asarray(0, jnp.int32),
         finite=jnp.asarray(True),
     )
@@ -756,13 +767,13 @@ def validate(
     seed: int,
     started: float,
 ) -> tuple[DistillState, DistillHistory]:
-    """The validation at ``state.step`` (host side): draw a summary (at step 0, the logits
-    themselves), choose λ on validation HR@100, append (step, last loss, HR@10, HR@100, λ, seconds
+    """The validation at ``state.step`` (host side): draw a summary (at step 0, the starting users'
+    binary rows, where the logits are > 0), choose λ on validation HR@100, append (step, last loss, HR@10, HR@100, λ, seconds
     since ``started``, a ``time.perf_counter()``) to the history, set ``state.lam``, and keep this
     summary as the best when its HR@100 beats every earlier one."""
     step_count = int(state.step)
     if step_count == 0:  # as the authors do: the starting point is the μ real users themselves
-        summary = np.asarray(state.logits)
+        summary = (np.asarray(state.logits) > 0).astype(np.float32)
     else:
         summary = np.asarray(draw_summary(state.logits, jax.random.fold_in(state.evaluation_key, step_count), config))
     lam, hr10, hr100 = choose_inner_lambda(summary, data, config, seed)

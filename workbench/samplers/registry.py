@@ -211,8 +211,9 @@ SAMPLERS: dict[str, SamplerSpec] = {
         SamplerSpec(
             DISTILL_CF, "Distill-CF", "#CC6677", _distill_cf, downstream_lambdas=SUMMARY_LAMBDAS, synthetic=True,
             config="workbench.distill.distill:DistillConfig", headline=True,
-            # before min_steps, patience counted from step 0; before store_draws, the draws were made again
-            added_settings={"min_steps": 0, "store_draws": False},
+            # before min_steps, patience counted from step 0; before store_draws, the draws were made again;
+            # before start_logit, the logits started at the binary rows
+            added_settings={"min_steps": 0, "store_draws": False, "start_logit": 1.0},
         ),
         SamplerSpec("user-rns", "User RNS", "#88CCEE", _real_rows(sample_user_rns), matrix_sampler=sample_user_rns),
         SamplerSpec(
