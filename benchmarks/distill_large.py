@@ -15,7 +15,7 @@ One process, three phases:
    (step, loss, validation HR@10/HR@100, inner λ, seconds since the start). Its first entry's
    seconds are the step-0 validation alone: ``validation_seconds`` (each validation scores every
    user with validation items, for every inner λ; later intervals add their steps).
-3. **test** (not with ``--time-only``): ∞-AE fitted on the best summary, λ chosen on validation from
+3. **test** (not with ``--time-only`` or ``--no-test``): ∞-AE fitted on the best summary, λ chosen on validation from
    ``workbench.samplers.SUMMARY_LAMBDAS`` (as ``distill_quality_ml1m.py``), evaluated on test (on
    Gowalla and Yelp2018 LightGCN's Recall@20/NDCG@20 too).
 
@@ -112,6 +112,7 @@ def main() -> None:
     parser.add_argument("--inner-lambdas", type=float_list, help="Distill-CF's inner λ grid (default the package's)")
     parser.add_argument("--downstream-lambdas", type=float_list, help="∞-AE's grid on the summary (default SUMMARY_LAMBDAS)")
     parser.add_argument("--time-only", action="store_true", help="time the steps only: no distillation, no test")
+    parser.add_argument("--no-test", action="store_true", help="distil, but do not fit and test ∞-AE on the summary")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
@@ -192,13 +193,6 @@ def main() -> None:
         history = asdict(result.history)
         print(f"distilled in {distill_seconds:.0f} s: best step {result.best_step}, validation HR@100 "
               f"{result.best_validation_hr100:.2f}, stopped: {result.stopped}", flush=True)
-        # 3. ∞-AE on the best summary, tested
-        lambdas = args.downstream_lambdas or SUMMARY_LAMBDAS
-        started = time.perf_counter()
-        report = evaluate_model(
-            InfiniteAE(lambdas=lambdas), dataset, seed=args.seed, config=config_for(dataset), train=sp.csr_matrix(result.summary),
-            row_users=np.full(config.budget, -1), progress=False,
-        )
         payload.update({
             "distill_seconds": distill_seconds,
             "validation_seconds": history["seconds"][0],  # the step-0 validation, alone
@@ -207,6 +201,16 @@ def main() -> None:
             "inner_lambda": result.lam,
             "stopped": result.stopped,
             "history": history,
+        })
+    if not args.time_only and not args.no_test:
+        # 3. ∞-AE on the best summary, tested
+        lambdas = args.downstream_lambdas or SUMMARY_LAMBDAS
+        started = time.perf_counter()
+        report = evaluate_model(
+            InfiniteAE(lambdas=lambdas), dataset, seed=args.seed, config=config_for(dataset), train=sp.csr_matrix(result.summary),
+            row_users=np.full(config.budget, -1), progress=False,
+        )
+        payload.update({
             "downstream_lambdas": list(lambdas),
             "downstream_lambda": report.hyperparameters["lambda"],
             "test_seconds": time.perf_counter() - started,

@@ -768,9 +768,9 @@ def validate(
     started: float,
 ) -> tuple[DistillState, DistillHistory]:
     """The validation at ``state.step`` (host side): draw a summary (at step 0, the starting users'
-    binary rows, where the logits are > 0), choose λ on validation HR@100, append (step, last loss, HR@10, HR@100, λ, seconds
-    since ``started``, a ``time.perf_counter()``) to the history, set ``state.lam``, and keep this
-    summary as the best when its HR@100 beats every earlier one."""
+    binary rows, where the logits are > 0), choose λ on validation HR@100, append (step, last loss,
+    HR@10, HR@100, λ, seconds since ``started``, a ``time.perf_counter()``) to the history, set
+    ``state.lam``, and keep this summary as the best when its HR@100 beats every earlier one."""
     step_count = int(state.step)
     if step_count == 0:  # as the authors do: the starting point is the μ real users themselves
         summary = (np.asarray(state.logits) > 0).astype(np.float32)
