@@ -202,8 +202,9 @@ def main() -> None:
             "stopped": result.stopped,
             "history": history,
         })
+
     if not args.time_only and not args.no_test:
-        # 3. ∞-AE on the best summary, tested
+        # 3. ∞-AE on the best summary of phase 2, tested
         lambdas = args.downstream_lambdas or SUMMARY_LAMBDAS
         started = time.perf_counter()
         report = evaluate_model(

@@ -534,7 +534,7 @@ def init(dataset: Dataset, config: DistillConfig, seed: int, *, devices: Sequenc
     active = np.flatnonzero(np.diff(dataset.train.indptr) > 0)
     initial_users = np.sort(np.random.default_rng(seed).choice(active, size=config.budget, replace=False))
     rows = jnp.asarray(dataset.train[initial_users].toarray(), dtype=jnp.float32)
-    logits = rows if config.start_logit == 1 else rows * jnp.float32(config.start_logit)
+    logits = rows * jnp.float32(config.start_logit)  # × 1 leaves the binary rows bit for bit
     key, evaluation_key = jax.random.split(jax.random.key(seed))
     state = DistillState(
         logits=logits,
