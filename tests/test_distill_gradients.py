@@ -3,7 +3,8 @@
 Two levels are checked on small generated data (a 12 × 9 summary, 20 real users):
 
 - the loss, :func:`workbench.distill.distillation_loss`, in the continuous summary X̂ (every entry,
-  and one random direction) and in the inner λ, with the default cardinality weight and a large one;
+  and one random direction) and in the inner λ, with the default cardinality weight and a large one,
+  for dense target rows and for the same rows sparse;
 - the whole objective one update differentiates, logits Z → clipped multi-Gumbel summary (a fixed
   key, so the noise stays the same) → loss with its cardinality term, in every logit. That objective
   is ``distill._objective``, private to ``distill.apply_update``, so the test rebuilds it from the package's
@@ -27,9 +28,11 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+import scipy.sparse as sp
 
 from workbench.distill import StepSettings, distillation_loss, draw_summary, multi_gumbel_softmax
 from workbench.distill.distill import adam, apply_update
+from workbench.distill.sparse_targets import SparseTargets
 from workbench.kernels.ntk import NTKConfig
 
 H = 1e-6  # finite-difference step
@@ -97,9 +100,15 @@ def directional_check(f: Callable, x: np.ndarray, gradient: np.ndarray, seed: in
     return float(error)
 
 
+@pytest.mark.parametrize("form", ["dense rows", "sparse rows"])
 @pytest.mark.parametrize(("lam", "cardinality_weight"), [(1e-3, 1e-3), (5.0, 1.0)])
-def test_loss_gradient_in_the_summary_and_lambda(lam: float, cardinality_weight: float) -> None:
+def test_loss_gradient_in_the_summary_and_lambda(lam: float, cardinality_weight: float, form: str) -> None:
+    """Dense rows, or the same rows sparse (as an update on all users on one device fits them: X·X̂ᵀ's
+    custom VJP and the likelihood read at X's entries), in float64."""
     targets, mean_user_size = real_users()
+    if form == "sparse rows":
+        targets = SparseTargets.from_matrix(sp.csr_matrix(np.asarray(targets)), dtype=np.float64)
+        assert targets.values.dtype == jnp.float64
     summary = np.random.default_rng(1).uniform(0.05, 0.95, SUMMARY_SHAPE)
 
     def loss_at(weight: float):

@@ -1,15 +1,20 @@
-"""X·X̂ᵀ from the sparse training rows (workbench.distill.sparse_targets) against float64 NumPy:
-value and gradient, on rows with duplicates, unsorted indices, an empty user and an empty item."""
+"""The sparse training rows (workbench.distill.sparse_targets) against float64 NumPy: X·X̂ᵀ's value and
+gradient, the row sums, norms and entries, on rows with duplicates, unsorted indices, values other
+than 1, an empty user and an empty item; and Distill-CF's loss fitted to them against the same rows
+dense."""
 
 from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
 from conftest import random_binary_matrix
+from workbench.distill import distillation_loss
 from workbench.distill.sparse_targets import SparseTargets, inner_products
+from workbench.kernels.ntk import NTKConfig
 
 
 def awkward_matrix() -> sp.csr_matrix:
@@ -61,3 +66,39 @@ def test_it_is_the_loss_s_product_under_autodiff() -> None:
     sparse_gradient = jax.grad(loss(lambda s: inner_products(targets, s)))(summary)
     dense_gradient = jax.grad(loss(lambda s: dense @ s.T))(summary)
     np.testing.assert_allclose(sparse_gradient, dense_gradient, rtol=1e-5, atol=1e-6)
+
+
+def test_row_sums_norms_and_entries() -> None:
+    awkward, expected_matrix = awkward_matrix()
+    targets = SparseTargets.from_matrix(awkward)
+    dense = expected_matrix.toarray().astype(np.float64)
+    np.testing.assert_allclose(targets.row_sums(), dense.sum(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(targets.squared_norms(), (dense**2).sum(axis=1), rtol=1e-6)
+    assert float(targets.row_sums()[7]) == 0.0  # the empty user
+    scores = np.random.default_rng(4).normal(size=dense.shape).astype(np.float32)
+    rows, columns = expected_matrix.nonzero()  # CSR order: by user, then item
+    np.testing.assert_array_equal(targets.at_entries(jnp.asarray(scores)), scores[rows, columns])
+    np.testing.assert_array_equal(targets.entry_users, rows)
+
+
+@pytest.mark.parametrize("cardinality_weight", [1e-3, 1.0])
+def test_the_loss_fitted_to_sparse_rows_equals_the_dense_rows(cardinality_weight: float) -> None:
+    """Value and gradient in the summary, float32: the sparse form (Σ X⊙pred at X's entries minus the
+    row sums times logsumexp) against log_softmax on the dense rows. Values other than 1 and an empty
+    user make a wrong row sum or a missed entry show."""
+    awkward, expected_matrix = awkward_matrix()
+    sparse = SparseTargets.from_matrix(awkward)
+    dense = jnp.asarray(expected_matrix.toarray(), jnp.float32)
+    summary = jnp.asarray(np.random.default_rng(6).uniform(0.05, 0.95, size=(9, 45)), jnp.float32)
+    mean_user_size = float(expected_matrix.sum()) / 60
+
+    def loss(targets):
+        return jax.jit(jax.value_and_grad(lambda s: distillation_loss(s, targets, 0.5, mean_user_size, cardinality_weight, NTKConfig())))
+
+    (dense_value, dense_gradient), (sparse_value, sparse_gradient) = loss(dense)(summary), loss(sparse)(summary)
+    np.testing.assert_allclose(sparse_value, dense_value, rtol=1e-6)
+    scale = float(jnp.abs(dense_gradient).max())
+    assert float(jnp.abs(sparse_gradient - dense_gradient).max()) < 1e-5 * scale
+    # and the check can fail: rows of ones instead of the values give another loss
+    ones = SparseTargets.from_matrix(expected_matrix.astype(bool).astype(np.float32))
+    assert abs(float(loss(ones)(summary)[0]) - float(dense_value)) > 1e-3 * abs(float(dense_value))

@@ -64,13 +64,12 @@ def reference_distill(dataset, config: DistillConfig, seed: int) -> dict:
         if current == config.steps:
             break
         key, step_key, batch_key = jax.random.split(key, 3)
-        targets, sparse = targets_all, SparseTargets.from_matrix(train)  # all users: X·X̂ᵀ from the sparse rows
+        targets = SparseTargets.from_matrix(train)  # all users: fitted from the sparse rows
         if config.target_batch is not None:
             targets = targets_all[jax.random.choice(batch_key, dataset.n_users, (config.target_batch,), replace=False)]
-            sparse = None
         logits, optimizer_state, loss = distill_module.update_step(
             logits, optimizer_state, step_key, targets, jnp.asarray(lam, jnp.float32), mean_user_size,
-            config=config, optimizer=optimizer, sparse_targets=sparse,
+            config=config, optimizer=optimizer,
         )
         last_loss = float(loss) if bool(jnp.isfinite(logits).all()) else float("nan")
         if not np.isfinite(last_loss):

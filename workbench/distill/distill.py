@@ -32,15 +32,17 @@ history's entry at ``state.best_step``), not in the state: a jitted function wou
 float32.
 
 The training matrix stays sparse on the device (:class:`StepData`: user, item and value of each
-training interaction). An update makes dense only the rows it fits (:func:`step_targets`): all n
-users in order, or the b users of ``target_batch`` drawn without replacement with the update's own
-batch key, by one scatter of the interactions. With a batch an update holds O(b·d + μ·d + nnz)
+training interaction). An update on all users on one device fits it as it is: the inner products
+X·X̂ᵀ and their gradient, the users' norms and the likelihood's Σ X⊙pred are taken from the sparse
+matrix (:mod:`workbench.distill.sparse_targets`; X·X̂ᵀ in nnz·μ instead of n·d·μ multiply-adds each
+way), which agrees with the dense computation to float32 rounding. Otherwise an update makes dense
+only the rows it fits (:func:`step_targets`): all n users in order (on a mesh), or the b users of
+``target_batch`` drawn without replacement with the update's own batch key, by one scatter of the
+interactions. With a batch an update holds O(b·d + μ·d + nnz)
 memory and nothing of size n·d; :func:`check` refuses an update that would not fit
 (:func:`step_memory`) and says the largest batch that would. The rows made dense are exactly the
 training rows, so a batch computes bit for bit what it computed when the whole matrix was held
-dense. On all users on one device, the inner products X·X̂ᵀ and their gradient come from the sparse
-matrix instead (:mod:`workbench.distill.sparse_targets`; nnz·μ instead of n·d·μ multiply-adds each
-way), which agrees with the dense product to float32 rounding.
+dense.
 
 With more than one device (:func:`target_mesh`: by default every device JAX sees, on every host
 after ``jax.distributed.initialize()``), the target rows are divided over a 1-D mesh ``("users",)``
@@ -76,7 +78,7 @@ from tqdm.auto import tqdm
 
 from workbench.data import Dataset
 from workbench.distill.gumbel import gradient_from_draws, multi_gumbel_softmax, stored_draws_bytes, sum_into
-from workbench.distill.loss import distillation_loss
+from workbench.distill.loss import Targets, distillation_loss
 from workbench.distill.selection import inner_lambda_hit_rates
 from workbench.distill.sparse_targets import SparseTargets
 from workbench.errors import ComputationStopped, WorkbenchError
@@ -294,8 +296,9 @@ def padded_rows(rows: int, mesh: Mesh | None) -> int:
 class StepData:
     """The real data an update fits (a pytree): the training matrix, kept sparse on the device.
 
-    One entry per training interaction, in CSR order (by user, then item). An update makes dense only
-    the rows it fits (:func:`dense_targets`): the b users of its batch, or all n users without one.
+    One entry per training interaction, in CSR order (by user, then item). An update on a batch, or on
+    a mesh, makes dense only the rows it fits (:func:`dense_targets`): the b users of its batch, or
+    all n users without one; an update on all users on one device fits :attr:`sparse` instead.
     With a mesh the three arrays are replicated on every device (O(nnz) each) and the dense rows are
     divided over the devices.
 
@@ -306,9 +309,9 @@ class StepData:
         mean_user_size: #train interactions / #users (a Python float: traced as a weak float32).
         n_users, n_items: the training matrix's shape (static).
         mesh: the devices that the target rows are divided over (static); None: one device.
-        sparse: the same matrix in CSR and in item order (:class:`SparseTargets`), from which an
-            update on all users takes X·X̂ᵀ and its gradient on one device; None on a mesh, or when
-            every update takes a batch.
+        sparse: the same matrix in CSR and in item order (:class:`SparseTargets`), which an update
+            on all users fits on one device, never making X dense; None on a mesh, or when every
+            update takes a batch.
     """
 
     users: jax.Array
@@ -369,24 +372,24 @@ def dense_targets(data: StepData, users: jax.Array | None, rows: int) -> jax.Arr
     return targets
 
 
-def step_targets(
-    data: StepData, batch_key: jax.Array, settings: StepSettings
-) -> tuple[jax.Array, int | None, SparseTargets | None]:
-    """The targets of one update, how many real users they hold when padded, and the same rows sparse.
+def step_targets(data: StepData, batch_key: jax.Array, settings: StepSettings) -> tuple[Targets, int | None]:
+    """The targets of one update, and how many real users they hold when padded.
 
-    Without a batch: every user's row, in order, and ``data.sparse`` (None on a mesh). With
-    ``settings.target_batch = b``: b users drawn without replacement with ``batch_key``
-    (``jax.random.choice``), and no sparse rows. With a mesh the rows are padded with zero rows to a
-    multiple of its devices; the count is then the real users' (for the likelihood's mean), else None.
+    Without a batch: every user, in order: ``data.sparse`` where it is kept (one device), else the
+    dense rows. With ``settings.target_batch = b``: the dense rows of b users drawn without
+    replacement with ``batch_key`` (``jax.random.choice``). With a mesh the rows are padded with zero
+    rows to a multiple of its devices; the count is then the real users' (for the likelihood's
+    mean), else None.
     """
     users = None
     count = data.n_users
     if settings.target_batch is not None:
         count = settings.target_batch
         users = jax.random.choice(batch_key, data.n_users, (count,), replace=False)
+    if users is None and data.sparse is not None and data.mesh is None:
+        return data.sparse, None
     rows = padded_rows(count, data.mesh)
-    sparse = data.sparse if users is None and data.mesh is None else None
-    return dense_targets(data, users, rows), (None if rows == count else count), sparse
+    return dense_targets(data, users, rows), (None if rows == count else count)
 
 
 @jax.tree_util.register_dataclass
@@ -436,8 +439,9 @@ def step_memory(
                     the Gumbel draws' working buffers
       + 48·r·μ + 80·μ²   the kernels NTK(X, X̂) and NTK(X̂, X̂), their intermediates and cotangents
       + 16·nnz + 4·n     the interactions (user, item, value; replicated) and the batch's row map
-      + 16·nnz + 4·(n+d) without a batch on one device: the same matrix in CSR and item order
-                         (:class:`SparseTargets`, for the sparse X·X̂ᵀ)
+      + 20·nnz + 4·(n+d) without a batch on one device: the same matrix in CSR and item order
+                         (:class:`SparseTargets`, which the update fits instead of dense rows:
+                         the 16·r·d above then over-counts by the rows it never makes)
       + 4·γ·μ·d          with ``kept_draws`` = γ: the draws kept for the backward pass (``store_draws``)
 
     The coefficients are rounded up from what XLA's buffer assignment reported (``memory_analysis()``
@@ -450,7 +454,7 @@ def step_memory(
     data and the validations' buffers.
     """
     rows = -(-(n_users if target_batch is None else target_batch) // devices)
-    sparse = 16 * interactions + 4 * (n_users + n_items) if target_batch is None and devices == 1 else 0
+    sparse = 20 * interactions + 4 * (n_users + n_items) if target_batch is None and devices == 1 else 0
     return int(16 * rows * n_items + 56 * budget * n_items + 48 * rows * budget + 80 * budget**2 + 16 * interactions + 4 * n_users
                + sparse + stored_draws_bytes(kept_draws, budget, n_items))
 
@@ -564,20 +568,17 @@ def apply_update(
     logits: jax.Array,
     optimizer_state: optax.OptState,
     key: jax.Array,
-    targets: jax.Array,
+    targets: Targets,
     lam: jax.Array,
     mean_user_size: float | jax.Array,
     settings: StepSettings,
     target_count: int | None = None,
-    sparse_targets: SparseTargets | None = None,
 ) -> tuple[jax.Array, optax.OptState, jax.Array]:
-    """One Adam step on the logits (μ, d), the summary drawn with ``key``, fitted to ``targets`` (b, d):
-    (new logits, new optimiser state, the loss before the step, () float32). Traceable, not jitted.
-    ``target_count``: the real users among the rows when the rest are zero padding; ``sparse_targets``:
-    the same rows sparse, for X·X̂ᵀ (see :func:`workbench.distill.loss.distillation_loss`)."""
-    loss, gradient = jax.value_and_grad(_objective)(
-        logits, key, targets, lam, mean_user_size, settings, target_count, sparse_targets
-    )
+    """One Adam step on the logits (μ, d), the summary drawn with ``key``, fitted to ``targets`` (b, d),
+    dense or sparse (see :mod:`workbench.distill.loss`): (new logits, new optimiser state, the loss
+    before the step, () float32). Traceable, not jitted. ``target_count``: the real users among the
+    rows when the rest are zero padding."""
+    loss, gradient = jax.value_and_grad(_objective)(logits, key, targets, lam, mean_user_size, settings, target_count)
     updates, optimizer_state = adam(settings.learning_rate).update(gradient, optimizer_state, logits)
     return optax.apply_updates(logits, updates), optimizer_state, loss
 
@@ -586,13 +587,12 @@ def apply_update_keeping_draws(
     logits: jax.Array,
     optimizer_state: optax.OptState,
     key: jax.Array,
-    targets: jax.Array,
+    targets: Targets,
     lam: jax.Array,
     mean_user_size: float | jax.Array,
     settings: StepSettings,
     target_count: int | None,
     draws: jax.Array,
-    sparse_targets: SparseTargets | None = None,
 ) -> tuple[jax.Array, optax.OptState, jax.Array, jax.Array]:
     """:func:`apply_update` with the γ draws written into ``draws`` (γ, μ, d) in the forward pass and
     read back in the backward one; (new logits, new optimiser state, the loss, the buffer). The same
@@ -602,8 +602,7 @@ def apply_update_keeping_draws(
 
     def loss_of_sum(total: jax.Array) -> jax.Array:
         return distillation_loss(
-            jnp.clip(total, 0.0, 1.0), targets, lam, mean_user_size, settings.cardinality_weight, settings.ntk, target_count,
-            sparse_targets,
+            jnp.clip(total, 0.0, 1.0), targets, lam, mean_user_size, settings.cardinality_weight, settings.ntk, target_count
         )
 
     loss, cotangent = jax.value_and_grad(loss_of_sum)(raw)
@@ -617,39 +616,35 @@ def update_step(
     logits: jax.Array,
     optimizer_state: optax.OptState,
     key: jax.Array,
-    targets: jax.Array,
+    targets: Targets,
     lam: jax.Array,
     mean_user_size: float,
     *,
     config: DistillConfig,
     optimizer: optax.GradientTransformation,
-    sparse_targets: SparseTargets | None = None,
 ) -> tuple[jax.Array, optax.OptState, jax.Array]:
     """:func:`apply_update` jitted on its own, as the benchmarks time it (``optimizer`` must be
-    ``adam(config.learning_rate)``; ``sparse_targets``: the rows of ``targets`` sparse, for X·X̂ᵀ).
-    :func:`distill` runs :func:`run_steps` instead."""
+    ``adam(config.learning_rate)``; ``targets`` dense or sparse). :func:`distill` runs
+    :func:`run_steps` instead."""
     if optimizer is not adam(config.learning_rate):
         raise WorkbenchError("update_step's optimizer must be adam(config.learning_rate)")
     return apply_update(
-        logits, optimizer_state, key, targets, lam, mean_user_size, StepSettings.from_config(config), None, sparse_targets
+        logits, optimizer_state, key, targets, lam, mean_user_size, StepSettings.from_config(config), None
     )
 
 
 def _objective(
     logits: jax.Array,
     key: jax.Array,
-    targets: jax.Array,
+    targets: Targets,
     lam: jax.Array,
     mean_user_size: float | jax.Array,
     settings: StepSettings,
     target_count: int | None = None,
-    sparse_targets: SparseTargets | None = None,
 ) -> jax.Array:
     """The loss an update differentiates in the logits: the summary drawn with ``key``, fitted to ``targets``."""
     summary = draw_summary(logits, key, settings)
-    return distillation_loss(
-        summary, targets, lam, mean_user_size, settings.cardinality_weight, settings.ntk, target_count, sparse_targets
-    )
+    return distillation_loss(summary, targets, lam, mean_user_size, settings.cardinality_weight, settings.ntk, target_count)
 
 
 @partial(jax.jit, static_argnames=("settings",))
@@ -657,23 +652,22 @@ def loss_and_gradient(state: DistillState, data: StepData, settings: StepSetting
     """The loss and its gradient in the logits (μ, d) that the next :func:`step` from ``state`` takes
     (the same keys, the same batch), without taking it. For tests and benchmarks."""
     _, step_key, batch_key = jax.random.split(state.key, 3)
-    targets, count, sparse = step_targets(data, batch_key, settings)
-    return jax.value_and_grad(_objective)(state.logits, step_key, targets, state.lam, data.mean_user_size, settings, count, sparse)
+    targets, count = step_targets(data, batch_key, settings)
+    return jax.value_and_grad(_objective)(state.logits, step_key, targets, state.lam, data.mean_user_size, settings, count)
 
 
 def _step(
     state: DistillState, data: StepData, settings: StepSettings, draws: jax.Array | None = None
 ) -> tuple[DistillState, jax.Array, jax.Array | None]:
     key, step_key, batch_key = jax.random.split(state.key, 3)
-    targets, count, sparse = step_targets(data, batch_key, settings)
+    targets, count = step_targets(data, batch_key, settings)
     if draws is None:
         logits, optimizer_state, loss = apply_update(
-            state.logits, state.optimizer_state, step_key, targets, state.lam, data.mean_user_size, settings, count, sparse
+            state.logits, state.optimizer_state, step_key, targets, state.lam, data.mean_user_size, settings, count
         )
     else:
         logits, optimizer_state, loss, draws = apply_update_keeping_draws(
-            state.logits, state.optimizer_state, step_key, targets, state.lam, data.mean_user_size, settings, count, draws,
-            sparse,
+            state.logits, state.optimizer_state, step_key, targets, state.lam, data.mean_user_size, settings, count, draws
         )
     if data.mesh is not None:  # the logits, Adam's state and the kept draws: one full copy on every device
         replicated = NamedSharding(data.mesh, PartitionSpec())
