@@ -1,7 +1,7 @@
 """How good is ∞-AE trained on a Distill-CF summary of ML-1M? Test metrics vs μ, τ and steps.
 
     python benchmarks/distill_quality_ml1m.py --budget 500 [--temperature 10 --steps 500 --patience 50
-        --draws 200 --learning-rate 0.04 --store-draws/--no-store-draws --seed 42 --variants]
+        --draws 200 --learning-rate 0.04 --start-logit 1 --store-draws/--no-store-draws --seed 42 --variants]
 
 Distils ML-1M's training users (the paper's split) with ``DistillConfig``'s defaults for every flag
 not given, then evaluates ∞-AE fitted on the summary (its λ chosen on validation from
@@ -39,6 +39,7 @@ def main() -> None:
     parser.add_argument("--evaluate-every", type=int)
     parser.add_argument("--patience", type=int)
     parser.add_argument("--learning-rate", type=float)
+    parser.add_argument("--start-logit", type=float, help="the logit of a starting user's items (DistillConfig.start_logit)")
     parser.add_argument("--store-draws", action=argparse.BooleanOptionalAction,
                         help="keep a step's Gumbel draws (or not); default: the package's rule")
     parser.add_argument("--seed", type=int, default=42)
@@ -56,13 +57,14 @@ def main() -> None:
     dataset = load_dataset("ml-1m")
     given = {"steps": args.steps, "temperature": args.temperature, "draws": args.draws,
              "evaluate_every": args.evaluate_every, "patience": args.patience, "store_draws": args.store_draws,
-             "learning_rate": args.learning_rate}
+             "learning_rate": args.learning_rate, "start_logit": args.start_logit}
     config = DistillConfig(budget=args.budget, **{name: value for name, value in given.items() if value is not None})
     started = time.perf_counter()
     result = distill(dataset, config, seed=args.seed)
     distill_seconds = time.perf_counter() - started
     stem = (f"distill_quality_ml1m.mu{config.budget}.tau{config.temperature:g}.steps{config.steps}"
             f".patience{config.patience}{'' if args.learning_rate is None else f'.lr{config.learning_rate:g}'}"
+            f"{'' if args.start_logit is None else f'.start{config.start_logit:g}'}"
             f"{'' if args.store_draws is None else ('.kept' if args.store_draws else '.made-again')}"
             f".seed{args.seed}")
     build_sample(result.summary, np.full(args.budget, -1), train=dataset.train, sampler="distill-cf",
