@@ -28,6 +28,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+from checkout import checkout, head
 from machine import describe
 
 HERE = Path(__file__).resolve().parent
@@ -54,18 +55,13 @@ def main() -> None:
 
     seeds = [int(text) for text in args.seeds.split(",")]
     machine = describe()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    commit = head()
     runs: dict[str, list[dict]] = {"before": [], "today": []}
-    with tempfile.TemporaryDirectory() as scratch:
-        worktree = Path(scratch) / "before"
-        subprocess.run(["git", "worktree", "add", "--detach", str(worktree), args.before], check=True, cwd=ROOT)
-        try:
-            for seed in seeds:
-                flags = ["--seed", str(seed)]
-                runs["before"].append(run(worktree, shlex.split(args.before_settings) + flags, Path(scratch) / f"before{seed}.json"))
-                runs["today"].append(run(ROOT, flags, Path(scratch) / f"today{seed}.json"))
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], check=False, cwd=ROOT)
+    with tempfile.TemporaryDirectory() as scratch, checkout(args.before) as worktree:
+        for seed in seeds:
+            flags = ["--seed", str(seed)]
+            runs["before"].append(run(worktree, shlex.split(args.before_settings) + flags, Path(scratch) / f"before{seed}.json"))
+            runs["today"].append(run(ROOT, flags, Path(scratch) / f"today{seed}.json"))
     median = {side: statistics.median(result["distill_seconds"] for result in results) for side, results in runs.items()}
     quality = {side: [result["test"]["NDCG@10"] for result in results] for side, results in runs.items()}
     payload = {

@@ -21,14 +21,13 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from datetime import date
 from pathlib import Path
 
+from checkout import ROOT, checkout, head
 from machine import describe
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 
 #: What one process runs: a JSON line with the seconds per update and the loss after them.
 CHILD = """
@@ -68,18 +67,13 @@ def main() -> None:
     from workbench.atomic import write_atomic
 
     machine = describe()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    commit = head()
     rounds: dict[str, list[dict]] = {"before": [], "today": []}
-    with tempfile.TemporaryDirectory() as scratch:
-        worktree = Path(scratch) / "before"
-        subprocess.run(["git", "worktree", "add", "--detach", str(worktree), args.before], check=True, cwd=ROOT)
-        try:
-            for index in range(args.rounds):
-                for side, root in (("before", worktree), ("today", ROOT)):
-                    rounds[side].append(time_updates(root, args.updates))
-                    print(f"round {index}: {side} {rounds[side][-1]}", flush=True)
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], check=False, cwd=ROOT)
+    with checkout(args.before) as worktree:
+        for index in range(args.rounds):
+            for side, root in (("before", worktree), ("today", ROOT)):
+                rounds[side].append(time_updates(root, args.updates))
+                print(f"round {index}: {side} {rounds[side][-1]}", flush=True)
     medians = {side: statistics.median(entry["seconds_per_update"] for entry in entries) for side, entries in rounds.items()}
     ratio = medians["today"] / medians["before"]
     print(f"medians {medians}, today/before {ratio:.3f}")
