@@ -337,7 +337,10 @@ class StepData:
         coo = train.tocoo()
         mesh = target_mesh(devices)
         arrays = (coo.row.astype(np.int32), coo.col.astype(np.int32), coo.data.astype(np.float32))
-        if mesh is None:
+        sparse = SparseTargets.from_matrix(train) if sparse_products and mesh is None else None
+        if sparse is not None:  # the same entries in the same (CSR) order: one copy on the device, not two
+            users, items, values = sparse.entry_users, sparse.items, sparse.values
+        elif mesh is None:
             users, items, values = (jnp.asarray(array) for array in arrays)
         else:  # every host passes the same arrays: each device gets a full copy
             replicated = NamedSharding(mesh, PartitionSpec())
@@ -346,8 +349,7 @@ class StepData:
             )
         return cls(
             users=users, items=items, values=values, mean_user_size=float(train.nnz) / dataset.n_users,
-            n_users=int(train.shape[0]), n_items=int(train.shape[1]), mesh=mesh,
-            sparse=SparseTargets.from_matrix(train) if sparse_products and mesh is None else None,
+            n_users=int(train.shape[0]), n_items=int(train.shape[1]), mesh=mesh, sparse=sparse,
         )
 
 
@@ -386,7 +388,7 @@ def step_targets(data: StepData, batch_key: jax.Array, settings: StepSettings) -
     if settings.target_batch is not None:
         count = settings.target_batch
         users = jax.random.choice(batch_key, data.n_users, (count,), replace=False)
-    if users is None and data.sparse is not None and data.mesh is None:
+    if users is None and data.sparse is not None:  # kept on one device only (from_dataset)
         return data.sparse, None
     rows = padded_rows(count, data.mesh)
     return dense_targets(data, users, rows), (None if rows == count else count)
@@ -441,7 +443,8 @@ def step_memory(
       + 16·nnz + 4·n     the interactions (user, item, value; replicated) and the batch's row map
       + 20·nnz + 4·(n+d) without a batch on one device: the same matrix in CSR and item order
                          (:class:`SparseTargets`, which the update fits instead of dense rows:
-                         the 16·r·d above then over-counts by the rows it never makes)
+                         the 16·r·d above then over-counts by the rows it never makes, and this
+                         term by the 12·nnz of CSR entries it shares with the interactions)
       + 4·γ·μ·d          with ``kept_draws`` = γ: the draws kept for the backward pass (``store_draws``)
 
     The coefficients are rounded up from what XLA's buffer assignment reported (``memory_analysis()``
