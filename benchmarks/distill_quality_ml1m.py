@@ -1,7 +1,8 @@
 """How good is ∞-AE trained on a Distill-CF summary of ML-1M? Test metrics vs μ, τ and steps.
 
     python benchmarks/distill_quality_ml1m.py --budget 500 [--temperature 10 --steps 500 --patience 50
-        --draws 200 --learning-rate 0.04 --start-logit 1 --store-draws/--no-store-draws --seed 42 --variants]
+        --draws 200 --learning-rate 0.04 --start-logit 1 --store-draws/--no-store-draws --seed 42 --variants
+        --authors-schedule --authors-adam]
 
 Distils ML-1M's training users (the paper's split) with ``DistillConfig``'s defaults for every flag
 not given, then evaluates ∞-AE fitted on the summary (its λ chosen on validation from
@@ -10,6 +11,14 @@ not given, then evaluates ∞-AE fitted on the summary (its λ chosen on validat
 entries set to 1), for the table of differences with the authors' code. Writes JSON (a temporary
 name, then renamed) with the machine, the settings, the distillation history, its seconds and the
 test metrics, and the process's peak resident memory; the summary itself goes to a git-ignored .npz beside it.
+
+Two flags run the package's loop with a difference from the authors' code that changes a run
+(BENCHMARKS.md, "Distill-CF against the authors' code"): ``--authors-schedule`` validates (and
+re-chooses the inner λ) at their steps, every multiple of 25 up to 200 and every multiple of 40,
+instead of every ``evaluate_every``; ``--authors-adam`` starts Adam's step count at 1, as their
+``opt_update(i, …)`` with i = 1, 2, … does (its bias correction one step ahead: the first update
+0.74× optax's). Both, with ``--patience 150``, are the authors' loop but for the noise generator and
+the key of the evaluated draw.
 """
 
 from __future__ import annotations
@@ -22,12 +31,55 @@ from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
+import contextlib
+
 import numpy as np
 import scipy.sparse as sp
 
 from machine import describe
 
 HERE = Path(__file__).resolve().parent
+
+
+def authors_validation_steps(step_count: int, config) -> int:
+    """The authors' next validation after ``step_count``: a multiple of 25 up to 200, or of 40; at most
+    ``config.steps``."""
+    step = step_count + 1
+    while step < config.steps and not ((step <= 200 and step % 25 == 0) or step % 40 == 0):
+        step += 1
+    return min(step, config.steps)
+
+
+@contextlib.contextmanager
+def authors_loop(schedule: bool, adam: bool):
+    """Within it, :func:`workbench.distill.distill` validates at :func:`authors_validation_steps`
+    (``schedule``) and its Adam state starts with count 1, the authors' bias correction (``adam``);
+    both undone on exit. With neither, it touches nothing (and imports nothing: the package of an
+    older commit, timed by ``distill_speed_ml1m.py``, may not have these names)."""
+    if not (schedule or adam):
+        yield
+        return
+    import dataclasses
+    import importlib
+
+    import jax.numpy as jnp
+
+    module = importlib.import_module("workbench.distill.distill")
+
+    def init(*args, **kwargs):
+        state = original_init(*args, **kwargs)
+        first, *rest = state.optimizer_state
+        return dataclasses.replace(state, optimizer_state=(first._replace(count=jnp.ones_like(first.count)), *rest))
+
+    original_init, original_next = module.init, module.next_validation
+    if adam:
+        module.init = init
+    if schedule:
+        module.next_validation = authors_validation_steps
+    try:
+        yield
+    finally:
+        module.init, module.next_validation = original_init, original_next
 
 
 def main() -> None:
@@ -44,6 +96,10 @@ def main() -> None:
                         help="keep a step's Gumbel draws (or not); default: the package's rule")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--variants", action="store_true", help="also evaluate with ∞-AE's default grid and binarised")
+    parser.add_argument("--authors-schedule", action="store_true",
+                        help="validate at the authors' steps: multiples of 25 up to 200 and of 40 (see the module doc)")
+    parser.add_argument("--authors-adam", action="store_true",
+                        help="start Adam's step count at 1, as the authors' code does (see the module doc)")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
 
@@ -60,12 +116,15 @@ def main() -> None:
              "learning_rate": args.learning_rate, "start_logit": args.start_logit}
     config = DistillConfig(budget=args.budget, **{name: value for name, value in given.items() if value is not None})
     started = time.perf_counter()
-    result = distill(dataset, config, seed=args.seed)
+    with authors_loop(args.authors_schedule, args.authors_adam):
+        result = distill(dataset, config, seed=args.seed)
     distill_seconds = time.perf_counter() - started
     stem = (f"distill_quality_ml1m.mu{config.budget}.tau{config.temperature:g}.steps{config.steps}"
             f".patience{config.patience}{'' if args.learning_rate is None else f'.lr{config.learning_rate:g}'}"
             f"{'' if args.start_logit is None else f'.start{config.start_logit:g}'}"
             f"{'' if args.store_draws is None else ('.kept' if args.store_draws else '.made-again')}"
+            f"{'' if args.evaluate_every is None else f'.every{config.evaluate_every}'}"
+            f"{'.authors-schedule' if args.authors_schedule else ''}{'.authors-adam' if args.authors_adam else ''}"
             f".seed{args.seed}")
     build_sample(result.summary, np.full(args.budget, -1), train=dataset.train, sampler="distill-cf",
                  budget=str(args.budget), seed=args.seed).for_dataset(dataset).save(HERE / "results" / f"{stem}.npz")  # git-ignored
@@ -85,7 +144,8 @@ def main() -> None:
         "question": "∞-AE on a Distill-CF summary of ML-1M: test metrics",
         "date": date.today().isoformat(),
         "machine": describe(),
-        "settings": {**asdict(config), "seed": args.seed},
+        "settings": {**asdict(config), "seed": args.seed, "authors_schedule": args.authors_schedule,
+                     "authors_adam": args.authors_adam},
         "distill_seconds": distill_seconds,
         "peak_resident_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
         "best_step": result.best_step,
