@@ -201,7 +201,8 @@ def test_other_distill_settings_recompute_only_distill_points(dataset, tmp_path:
 def test_rows_written_before_a_settings_field_existed_keep_their_configuration(tmp_path: Path) -> None:
     """The recorded ML-1M curve's Distill-CF rows predate ``min_steps`` and ``store_draws``: read
     back, they say ``min_steps: 0`` and ``store_draws: false`` (what they ran: patience counted from
-    step 0, the draws made again), so they match the configuration that made them and no other."""
+    step 0, the draws made again), so they match the configuration that made them and no other (which
+    also names ``evaluate_every=25``, the default when they were made)."""
     from workbench.budget.runs import read_results, rows_for_configuration, write_results
 
     recorded = Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "budget_curve_ml1m.csv"
@@ -211,13 +212,13 @@ def test_rows_written_before_a_settings_field_existed_keep_their_configuration(t
     assert len(distilled) == 180 and distilled["settings"].str.contains('"min_steps": 0').all()
     assert distilled["settings"].str.contains('"store_draws": false').all()
     assert distilled["settings"].str.contains('"start_logit": 1.0').all()
-    made_with = DistillConfig(steps=100, temperature=5.0, patience=150, min_steps=0)
+    made_with = DistillConfig(steps=100, temperature=5.0, patience=150, min_steps=0, evaluate_every=25)
     kept = rows_for_configuration(frame, made_with)
     assert (kept["sampler"] == "distill-cf").sum() == 180 and len(kept) == len(frame)
     assert (rows_for_configuration(frame, DistillConfig(steps=100))["sampler"] == "distill-cf").sum() == 0
-    stored = DistillConfig(steps=100, temperature=5.0, patience=150, min_steps=0, store_draws=True)
+    stored = DistillConfig(steps=100, temperature=5.0, patience=150, min_steps=0, evaluate_every=25, store_draws=True)
     assert (rows_for_configuration(frame, stored)["sampler"] == "distill-cf").sum() == 0
-    sharper = DistillConfig(steps=100, temperature=5.0, patience=150, min_steps=0, start_logit=3.0)
+    sharper = DistillConfig(steps=100, temperature=5.0, patience=150, min_steps=0, evaluate_every=25, start_logit=3.0)
     assert (rows_for_configuration(frame, sharper)["sampler"] == "distill-cf").sum() == 0
     # written back and read again, nothing changes
     copy = tmp_path / "curve.csv"

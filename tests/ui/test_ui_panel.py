@@ -33,7 +33,7 @@ SELECTED_POINTS = """() => {
 def expected_state(results: Path, samplers: list[str], budget: str) -> tuple[str, list[str], list[tuple[str, float, float]]]:
     """(headline, point sentences, marked points) the package computes for this selection of ``results``."""
     # the settings of the recorded ML-1M curve, as notebook 04's parameters pin them
-    recorded = DistillConfig(steps=100, temperature=5.0, patience=150, min_steps=0)
+    recorded = DistillConfig(steps=100, temperature=5.0, patience=150, min_steps=0, evaluate_every=25)
     frame = rows_for_configuration(read_results(results), recorded)
     frame = frame[frame["sampler"].isin([*samplers, "full"])]
     table = curve_table(frame, metric="HR@10", model="infinite-ae", dataset="ml-1m")
